@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Deskside needs. Idempotent: packages already present are not
+# fetched again, and apt-get update runs only when something is missing.
+#   deploy/install.sh            build and run
+#   deploy/install.sh --test     also what the tests need
+#   deploy/install.sh --bench    also the baselines the benchmarks compare against (Recoll)
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libsqlite3-dev libxapian-dev libpoco-dev nlohmann-json3-dev
+  libuchardet-dev libxml2-dev libxxhash-dev
+)
+for arg in "$@"; do
+  case "$arg" in
+    --test) packages+=(libgtest-dev libgmock-dev) ;;
+    --bench) packages+=(recollcmd) ;;
+    *) echo "install.sh: unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install.sh: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install.sh: run as root or install sudo" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install.sh: done"

@@ -1,0 +1,84 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "base/error.h"
+#include "cli/commands.h"
+#include "ingest/pipeline.h"
+
+namespace deskside::cli {
+namespace {
+
+// DESKSIDE_TEST_KILL_AT="STEP:N" kills this process (SIGKILL) the Nth time the index writer
+// reaches STEP. Crash tests use it to stop the commit protocol at an exact point.
+store::IndexWriter::StepHook kill_hook_from_environment() {
+    const char* spec = std::getenv("DESKSIDE_TEST_KILL_AT");
+    if (!spec || !*spec) return {};
+    std::string text = spec;
+    auto colon = text.find(':');
+    std::string step = text.substr(0, colon);
+    int count = colon == std::string::npos ? 1 : std::atoi(text.c_str() + colon + 1);
+    return [step, count, seen = 0](std::string_view name) mutable {
+        if (name == step && ++seen >= count) ::kill(::getpid(), SIGKILL);
+    };
+}
+
+}  // namespace
+
+int command_index(CommandContext& context) {
+    CommandArgs args("index", context.invocation.args);
+    const Settings& settings = context.invocation.settings;
+    ingest::IndexOptions options;
+    options.collection = args.option("--collection").value_or("default");
+    options.prune = args.flag("--prune");
+    bool quiet = args.flag("--quiet");
+    for (const auto& root : args.finish()) options.roots.emplace_back(root);
+    if (options.roots.empty())
+        throw Error(ErrorCode::invalid_argument,
+                    "give the folders or files to index: deskside index PATH... (see --help)");
+    if (options.collection.empty() || options.collection.find_first_of(" \t\n:") != std::string::npos)
+        throw Error(ErrorCode::invalid_argument,
+                    "collection name '" + options.collection + "' must be non-empty, without spaces or ':'");
+    std::int64_t max_mb = settings.get_int("index.max_file_mb");
+    if (max_mb <= 0) throw Error(ErrorCode::invalid_argument, "index.max_file_mb must be at least 1");
+    options.max_file_bytes = max_mb << 20;
+    options.threads = static_cast<int>(settings.get_int("index.threads"));
+    options.walk.include_hidden = settings.get_bool("index.include_hidden");
+    options.keyword.language = settings.get_string("index.language");
+    options.chunk.min_words = static_cast<int>(settings.get_int("index.chunk.min_words"));
+    options.chunk.target_words = static_cast<int>(settings.get_int("index.chunk.target_words"));
+    options.chunk.max_words = static_cast<int>(settings.get_int("index.chunk.max_words"));
+    options.chunk.overlap_words = static_cast<int>(settings.get_int("index.chunk.overlap_words"));
+    if (!(0 < options.chunk.min_words && options.chunk.min_words <= options.chunk.target_words &&
+          options.chunk.target_words <= options.chunk.max_words &&
+          options.chunk.overlap_words < options.chunk.min_words))
+        throw Error(ErrorCode::invalid_argument,
+                    "passage sizes must satisfy 0 < min_words <= target_words <= max_words and "
+                    "overlap_words < min_words");
+
+    store::DataDir dir(settings.get_string("data"));
+    std::unique_ptr<ingest::TerminalProgress> progress;
+    if (!quiet && ::isatty(STDERR_FILENO)) progress = std::make_unique<ingest::TerminalProgress>(stderr);
+
+    auto summary = ingest::run_index(dir, options, progress.get(), context.log.child("index"),
+                                     kill_hook_from_environment());
+    if (summary.recovery.replayed || summary.recovery.erased)
+        std::fprintf(context.out, "recovered an interrupted run: %lld documents completed, %lld removals finished\n",
+                     static_cast<long long>(summary.recovery.replayed),
+                     static_cast<long long>(summary.recovery.erased));
+    double mb = summary.bytes_read / 1e6;
+    std::fprintf(context.out,
+                 "indexed %lld, unchanged %lld, failed %lld, removed %lld in %s (%lld files, %lld "
+                 "passages, %.1f MB read)\n",
+                 static_cast<long long>(summary.indexed), static_cast<long long>(summary.unchanged),
+                 static_cast<long long>(summary.failed), static_cast<long long>(summary.removed),
+                 ingest::format_duration(summary.seconds).c_str(),
+                 static_cast<long long>(summary.files_seen), static_cast<long long>(summary.passages), mb);
+    if (summary.failed > 0)
+        std::fprintf(context.out, "%lld files failed: see `deskside status --errors`\n",
+                     static_cast<long long>(summary.failed));
+    return summary.failed > 0 ? 1 : 0;
+}
+
+}  // namespace deskside::cli

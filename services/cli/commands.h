@@ -1,0 +1,27 @@
+// The subcommands of `deskside`. Each takes the parsed invocation, writes its normal output to
+// `out` and returns the process exit status:
+//   0 success; 1 finished but some files failed (index); 2 the user's input was wrong
+//   (bad flag, query syntax, no index); 3 an environment or internal error; 4 busy (another
+//   process holds the index: retry later).
+// Errors are thrown as deskside::Error and turned into a message and status by main.
+#pragma once
+
+#include <cstdio>
+
+#include "base/log.h"
+#include "cli/arguments.h"
+
+namespace deskside::cli {
+
+struct CommandContext {
+    Invocation& invocation;
+    Logger log;
+    std::FILE* out = stdout;
+};
+
+int command_index(CommandContext& context);
+int command_search(CommandContext& context);
+int command_status(CommandContext& context);
+int command_serve(CommandContext& context);
+
+}  // namespace deskside::cli

@@ -1,0 +1,127 @@
+// deskside: the command-line entry point. Parses the invocation, dispatches to a subcommand,
+// and maps errors to a message on stderr and an exit status (see cli/commands.h).
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "base/error.h"
+#include "cli/commands.h"
+
+namespace {
+
+using namespace deskside;
+
+constexpr const char* kUsage = R"(deskside — private search and answers over an office's documents
+
+Usage: deskside COMMAND [options]
+
+Commands:
+  index PATH... [--collection NAME] [--prune]   index folders or files (incremental)
+  search "QUERY" [-n N] [--collection C] [--json]   keyword search
+  status [--json] [--errors] [--check]          what is indexed, what failed and why
+  serve [--listen HOST:PORT]                    the intranet page and JSON API
+  help settings                                 every setting, its default and variable
+
+Run `deskside COMMAND --help` for a command's options.
+
+Settings (accepted anywhere on the line, by every command):
+)";
+
+const std::map<std::string, const char*> kCommandHelp = {
+    {"index", R"(Usage: deskside index PATH... [--collection NAME] [--prune] [--quiet]
+
+Walks the folders (or files) given and indexes every document found: new and changed files are
+extracted and split into passages; unchanged files (same size and time, or same content) are
+skipped. Hidden and system files are skipped unless --include-hidden. A file that cannot be
+indexed is recorded with its reason (`deskside status --errors`) and the run goes on.
+
+  --collection NAME   put the documents in this collection [default: default]
+  --prune             remove indexed documents under the PATHs whose files are gone
+  --quiet             no progress bar, only the summary line
+
+Exit status: 0 all files indexed or unchanged; 1 some files failed; 2 bad arguments;
+3 an error stopped the run (a later run resumes where it stopped); 4 another deskside process
+is indexing into the same data directory.
+)"},
+    {"search", R"(Usage: deskside search "QUERY" [-n N] [--offset K] [--collection C] [--type T]
+                       [--per-doc K] [--any] [--json]
+
+Query syntax (docs/search-syntax.md):
+  words           all must match (or any, with --any); English stemming by default
+  "a phrase"      exact phrase          a NEAR b     within 10 words
+  a OR b, a AND NOT b, (a OR b) c       operators in capitals
+  budg*           wildcard              title:report author:smith path:contracts
+  type:html collection:legal            filters      date:2020-01-01..2021-06-30   date range
+
+  -n, --limit N      results to show [default: 10]
+  --offset K         skip the first K results
+  --collection C     only this collection
+  --type T           only this format (text, markdown, html, ...); repeatable as T1,T2
+  --per-doc K        best passages per document [default: 1; 0 = all]
+  --any              match any word instead of all
+  --json             machine-readable output (docs/search-json.md)
+)"},
+    {"status", R"(Usage: deskside status [--json] [--errors] [--check]
+
+Shows what the index holds: documents, passages, failed files, sizes, the last run.
+  --errors   list every failed file with its reason
+  --check    verify that the catalog and the keyword index agree (exit 3 if not)
+  --json     machine-readable output (fields documents, passages, failed, ...)
+)"},
+    {"serve", R"(Usage: deskside serve [--listen HOST:PORT]
+
+Serves the intranet search page and the JSON API (GET /api/search, /api/status, /api/health).
+)"},
+};
+
+int exit_status_for(ErrorCode code) {
+    if (code == ErrorCode::busy) return 4;
+    return is_user_error(code) ? 2 : 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace deskside;
+    try {
+        cli::Invocation invocation = cli::parse_invocation(argc, argv);
+        const std::string& command = invocation.command;
+        if (command == "help" && !invocation.args.empty() && invocation.args[0] == "settings") {
+            std::fputs(invocation.settings.markdown_table().c_str(), stdout);
+            return 0;
+        }
+        if (command.empty() || command == "help" || (invocation.help && !kCommandHelp.count(command))) {
+            if (argc > 1 && argv[1] == std::string("--version")) {
+                std::printf("deskside %s\n", DESKSIDE_VERSION);
+                return 0;
+            }
+            std::fputs(kUsage, stdout);
+            std::fputs(invocation.settings.help_text().c_str(), stdout);
+            std::fputs("  --config FILE             JSON config file [default: ./deskside.json if present] "
+                       "[env: DESKSIDE_CONFIG]\n",
+                       stdout);
+            return command.empty() && !invocation.help ? 2 : 0;
+        }
+        if (invocation.help) {
+            std::fputs(kCommandHelp.at(command), stdout);
+            std::fputs("\nSettings:\n", stdout);
+            std::fputs(invocation.settings.help_text().c_str(), stdout);
+            return 0;
+        }
+        auto level = parse_log_level(invocation.settings.get_string("log.level"));
+        cli::CommandContext context{invocation, Logger(std::make_shared<StderrSink>(), level), stdout};
+        if (command == "index") return cli::command_index(context);
+        if (command == "search") return cli::command_search(context);
+        if (command == "status") return cli::command_status(context);
+        if (command == "serve") return cli::command_serve(context);
+        std::fprintf(stderr, "deskside: unknown command '%s' (see deskside --help)\n", command.c_str());
+        return 2;
+    } catch (const Error& e) {
+        std::fprintf(stderr, "deskside: %s\n", e.what());
+        return exit_status_for(e.code());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "deskside: internal error: %s\n", e.what());
+        return 3;
+    }
+}

@@ -1,0 +1,36 @@
+#include "cli/settings_table.h"
+
+namespace deskside::cli {
+
+std::vector<SettingSpec> all_settings() {
+    using T = SettingType;
+    return {
+        {"data", T::string, "./deskside-data", "DESKSIDE_DATA", "--data",
+         "data directory holding the catalog and indexes"},
+        {"log.level", T::string, "warn", "DESKSIDE_LOG_LEVEL", "--log-level",
+         "debug, info, warn, error or off"},
+        {"index.language", T::string, "english", "DESKSIDE_LANGUAGE", "--language",
+         "stemming language of the keyword index (english, french, german, ..., none); fixed "
+         "when the index is created"},
+        {"index.max_file_mb", T::integer, "256", "DESKSIDE_MAX_FILE_MB", "--max-file-mb",
+         "files larger than this many MiB are recorded as failed, not read"},
+        {"index.include_hidden", T::boolean, "false", "", "--include-hidden",
+         "also index hidden and system files (names starting with '.', Thumbs.db, ~$ lock files)"},
+        {"index.threads", T::integer, "0", "DESKSIDE_THREADS", "--threads",
+         "extraction threads; 0 = one per core"},
+        {"index.chunk.min_words", T::integer, "150", "", "",
+         "a passage grows past this many words before a heading or page may end it"},
+        {"index.chunk.target_words", T::integer, "280", "", "",
+         "preferred passage size in words"},
+        {"index.chunk.max_words", T::integer, "400", "", "", "largest passage in words"},
+        {"index.chunk.overlap_words", T::integer, "30", "", "",
+         "words of trailing sentences repeated at the start of the next passage"},
+        {"serve.listen", T::string, "127.0.0.1:8080", "DESKSIDE_LISTEN", "--listen",
+         "address and port the service listens on"},
+        {"serve.threads", T::integer, "8", "", "", "HTTP worker threads"},
+        {"serve.web_dir", T::string, DESKSIDE_DEFAULT_WEB_DIR, "DESKSIDE_WEB_DIR", "",
+         "folder of the intranet page's files"},
+    };
+}
+
+}  // namespace deskside::cli
