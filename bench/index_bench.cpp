@@ -344,6 +344,14 @@ int run_main(int argc, char** argv) {
         "peak_mib: wait4 ru_maxrss of the child, the largest single process among it and "
         "its waited-for helpers, not their sum");
     json.value("page cache warmed by reading the folder once before the first run");
+    if (!recoll.empty()) {
+        json.value("not like-for-like: Deskside extracted text from " +
+                   std::to_string(last.indexed) + " files (" + std::to_string(last.failed) +
+                   " recorded as failures, mostly unsupported formats); Recoll processed " +
+                   std::to_string(recoll.back().files_done) + " with " +
+                   std::to_string(recoll.back().file_errors) +
+                   " errors (some for the missing helpers listed)");
+    }
     json.end_array();
     json.end_object();
     std::cout << json.str() << "\n";

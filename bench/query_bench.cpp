@@ -135,7 +135,8 @@ std::string random_phrase(const std::vector<std::string>& passage, Picker& pick)
         std::string phrase;
         for (std::size_t i = start; i < start + len && ok; ++i) {
             ok = usable_word(passage[i]);
-            phrase += (phrase.empty() ? "" : " ") + lower(passage[i]);
+            if (!phrase.empty()) phrase += ' ';
+            phrase += lower(passage[i]);
         }
         if (ok) return "\"" + phrase + "\"";
     }

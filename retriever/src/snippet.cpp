@@ -18,7 +18,13 @@ PlainSnippet unmark_snippet(std::string_view marked) {
             continue;
         }
         if (c == kHighlightEnd) {
-            if (open_at >= 0 && cp > open_at) out.highlights.push_back({open_at, cp});
+            // Adjacent marks (CJK n-grams, one per character) read as one highlight.
+            if (open_at >= 0 && cp > open_at) {
+                if (!out.highlights.empty() && out.highlights.back().end == open_at)
+                    out.highlights.back().end = cp;
+                else
+                    out.highlights.push_back({open_at, cp});
+            }
             open_at = -1;
             ++i;
             continue;

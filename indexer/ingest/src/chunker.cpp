@@ -203,11 +203,13 @@ std::vector<Passage> chunk_document(const ExtractedDocument& document, const Chu
         for (std::size_t i = begin; i < end; ++i) p.ocr = p.ocr || blocks[units[i].block]->ocr;
         passages.push_back(std::move(p));
 
-        // Overlap: repeat the last sentences of the closed passage (never a heading).
+        // Overlap: repeat the last sentences of the closed passage — never a heading, and never
+        // across a page break, so that a passage's page is where all of its text starts.
         overlap_byte = std::string::npos;
         if (options.overlap_words > 0 && end < units.size() &&
             blocks[units[end].block]->kind != BlockKind::heading &&
-            blocks[last.block]->kind != BlockKind::heading) {
+            blocks[last.block]->kind != BlockKind::heading &&
+            blocks[units[end].block]->page == blocks[last.block]->page) {
             auto starts = sentence_starts(text, last.byte_start, last.byte_end);
             for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
                 if (*it == last.byte_start) break;  // whole unit: too much
