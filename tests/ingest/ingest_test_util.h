@@ -44,7 +44,8 @@ inline ExtractedDocument extract_bytes(const std::filesystem::path& path, std::s
     return extractor->extract(SourceFile{path, bytes, detected}, options);
 }
 
-inline ExtractedDocument extract_corpus(const std::string& relative, const FileType* type = nullptr) {
+inline ExtractedDocument extract_corpus(const std::string& relative,
+                                        const FileType* type = nullptr) {
     std::string bytes = corpus_bytes(relative);
     return extract_bytes(corpus(relative), bytes, type);
 }
@@ -64,14 +65,25 @@ inline std::string joined(const ExtractedDocument& document) {
 template <typename Predicate>
 std::size_t count_code_points(std::string_view text, Predicate predicate) {
     std::size_t count = 0;
-    for (std::size_t pos = 0; pos < text.size();) count += predicate(utf8::decode(text, pos)) ? 1 : 0;
+    for (std::size_t pos = 0; pos < text.size();)
+        count += predicate(utf8::decode(text, pos)) ? 1 : 0;
     return count;
 }
 
-inline bool is_hangul(char32_t cp) { return cp >= 0xAC00 && cp <= 0xD7A3; }
-inline bool is_han(char32_t cp) { return cp >= 0x4E00 && cp <= 0x9FFF; }
-inline bool is_kana(char32_t cp) { return cp >= 0x3040 && cp <= 0x30FF; }
-inline bool is_cyrillic(char32_t cp) { return cp >= 0x0400 && cp <= 0x04FF; }
-inline bool is_arabic(char32_t cp) { return cp >= 0x0600 && cp <= 0x06FF; }
+inline bool is_hangul(char32_t cp) {
+    return cp >= 0xAC00 && cp <= 0xD7A3;
+}
+inline bool is_han(char32_t cp) {
+    return cp >= 0x4E00 && cp <= 0x9FFF;
+}
+inline bool is_kana(char32_t cp) {
+    return cp >= 0x3040 && cp <= 0x30FF;
+}
+inline bool is_cyrillic(char32_t cp) {
+    return cp >= 0x0400 && cp <= 0x04FF;
+}
+inline bool is_arabic(char32_t cp) {
+    return cp >= 0x0600 && cp <= 0x06FF;
+}
 
 }  // namespace deskside::ingest::testing

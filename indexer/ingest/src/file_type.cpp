@@ -109,7 +109,8 @@ std::uint32_t le16(std::string_view b, std::size_t at) {
 FileType detect_zip(std::string_view head, const std::string& ext) {
     std::vector<std::string_view> names;
     std::string_view mimetype;
-    for (std::size_t at = head.find("PK\x03\x04"); at != std::string_view::npos && at + 30 <= head.size();
+    for (std::size_t at = head.find("PK\x03\x04");
+         at != std::string_view::npos && at + 30 <= head.size();
          at = head.find("PK\x03\x04", at + 4)) {
         std::size_t name_length = le16(head, at + 26), extra_length = le16(head, at + 28);
         if (at + 30 + name_length > head.size()) break;
@@ -117,7 +118,8 @@ FileType detect_zip(std::string_view head, const std::string& ext) {
         names.push_back(name);
         if (name == "mimetype" && le16(head, at + 8) == 0) {  // method 0: stored as is
             std::size_t data = at + 30 + name_length + extra_length;
-            if (data < head.size()) mimetype = head.substr(data, std::min<std::size_t>(80, head.size() - data));
+            if (data < head.size())
+                mimetype = head.substr(data, std::min<std::size_t>(80, head.size() - data));
         }
     }
     if (auto odf = odf_format(mimetype)) return make(*odf);
@@ -159,8 +161,8 @@ bool is_header_name_char(char c) {
 // E-mail: an RFC 5322 header block at the very start (or an mbox "From " line before it).
 bool looks_like_email(std::string_view head, const std::string& ext) {
     static constexpr std::array<std::string_view, 8> kStrongFields = {
-        "from", "received", "return-path", "message-id", "mime-version", "date", "delivered-to",
-        "x-mailer"};
+        "from",         "received", "return-path",  "message-id",
+        "mime-version", "date",     "delivered-to", "x-mailer"};
     static constexpr std::array<std::string_view, 8> kOtherFields = {
         "to", "subject", "cc", "reply-to", "content-type", "sender", "in-reply-to", "references"};
     std::string_view rest = head.substr(0, 16 * 1024);
@@ -187,8 +189,10 @@ bool looks_like_email(std::string_view head, const std::string& ext) {
             return false;
         ++headers;
         std::string name = lower(line.substr(0, colon));
-        if (one_of(name, kStrongFields)) ++strong, ++known;
-        else if (one_of(name, kOtherFields)) ++known;
+        if (one_of(name, kStrongFields))
+            ++strong, ++known;
+        else if (one_of(name, kOtherFields))
+            ++known;
     }
     if (headers == 0) return false;
     if (ext == ".eml" || ext == ".mbox" || ext == ".mbx" || mbox) return true;
@@ -199,7 +203,8 @@ bool looks_like_email(std::string_view head, const std::string& ext) {
 std::string sniffable(std::string_view head) {
     head = head.substr(0, 4096);
     std::size_t zeros_odd = 0, zeros_even = 0;
-    for (std::size_t i = 0; i < head.size(); ++i) (i % 2 ? zeros_odd : zeros_even) += head[i] == '\0';
+    for (std::size_t i = 0; i < head.size(); ++i)
+        (i % 2 ? zeros_odd : zeros_even) += head[i] == '\0';
     std::string out;
     if (zeros_odd + zeros_even > head.size() / 4) {
         for (char c : head)
@@ -218,9 +223,12 @@ std::string_view skip_prolog(std::string_view text) {
         if (start == std::string_view::npos) return {};
         text.remove_prefix(start);
         std::string_view close;
-        if (text.starts_with("<!--")) close = "-->";
-        else if (text.starts_with("<?")) close = "?>";
-        else return text;
+        if (text.starts_with("<!--"))
+            close = "-->";
+        else if (text.starts_with("<?"))
+            close = "?>";
+        else
+            return text;
         std::size_t end = text.find(close, 2);
         if (end == std::string_view::npos) return {};
         text.remove_prefix(end + close.size());
@@ -230,14 +238,15 @@ std::string_view skip_prolog(std::string_view text) {
 // The markup starts like an HTML document (the WHATWG MIME-sniffing list of tags).
 bool sniff_html(std::string_view text) {
     static constexpr std::array<std::string_view, 17> kTags = {
-        "!doctype html", "html", "head", "body", "script", "iframe", "h1", "div", "font",
-        "table", "a", "style", "title", "b", "br", "p", "meta"};
+        "!doctype html", "html", "head",  "body",  "script", "iframe", "h1", "div", "font",
+        "table",         "a",    "style", "title", "b",      "br",     "p",  "meta"};
     if (!text.starts_with('<')) return false;
     text.remove_prefix(1);
     for (std::string_view tag : kTags) {
         if (!starts_with_icase(text, tag) || text.size() == tag.size()) continue;
         char next = text[tag.size()];
-        if (next == ' ' || next == '>' || next == '\t' || next == '\n' || next == '\r' || next == '/')
+        if (next == ' ' || next == '>' || next == '\t' || next == '\n' || next == '\r' ||
+            next == '/')
             return true;
     }
     return false;
@@ -256,8 +265,10 @@ std::optional<std::string> sniff_flat_odf(std::string_view text) {
 FileType detect_file_type(const std::filesystem::path& path, std::string_view head) {
     std::string ext = lower(path.extension().string());
     std::string_view start = head.substr(0, 1024);
-    if (start.starts_with("%PDF-") || (ext == ".pdf" && contains(start, "%PDF-"))) return make("pdf");
-    if (head.starts_with("PK\x03\x04") || head.starts_with("PK\x05\x06") || head.starts_with("PK\x07\x08"))
+    if (start.starts_with("%PDF-") || (ext == ".pdf" && contains(start, "%PDF-")))
+        return make("pdf");
+    if (head.starts_with("PK\x03\x04") || head.starts_with("PK\x05\x06") ||
+        head.starts_with("PK\x07\x08"))
         return detect_zip(head, ext);
     if (head.starts_with("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) return detect_ole(head, ext);
     if (head.starts_with("{\\rtf")) return make("rtf");
@@ -266,16 +277,17 @@ FileType detect_file_type(const std::filesystem::path& path, std::string_view he
         (head[1] == '\x00' || head[1] == '\x02' || head[1] == '\x04'))
         return make("xls");
 
+    // Markdown (metadata lines, leading HTML) and CSV resemble other text formats at the start:
+    // their extension wins over sniffing.
     bool text = looks_like_text(head);
-    if (text && looks_like_email(head, ext)) {
-        if (head.starts_with("From ")) return make("email", "application/mbox");
-        return make("email");
-    }
-    // Markdown and CSV may well start with an HTML tag; their extension wins over sniffing.
     if (text && (ext == ".md" || ext == ".markdown" || ext == ".mdown" || ext == ".mkd"))
         return make("markdown");
     if (text && ext == ".csv") return make("csv");
     if (text && (ext == ".tsv" || ext == ".tab")) return make("csv", "text/tab-separated-values");
+    if (text && looks_like_email(head, ext)) {
+        if (head.starts_with("From ")) return make("email", "application/mbox");
+        return make("email");
+    }
     std::string markup = sniffable(head);
     std::string_view body = skip_prolog(markup);
     if (auto odf = sniff_flat_odf(body)) return make(*odf);

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -42,7 +43,9 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
@@ -51,79 +54,46 @@ std::string_view trim(std::string_view text) {
 }
 
 bool starts_with_icase(std::string_view text, std::size_t at, std::string_view prefix) {
-    return text.size() - at >= prefix.size() && lower(text.substr(at, prefix.size())) == prefix;
+    if (text.size() - at < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(text[at + i])) != prefix[i]) return false;
+    return true;
 }
 
 // ---- declared charset -------------------------------------------------------------------------
 
-// Attributes of the tag whose name ends at text[pos], up to its '>'; pos is left after it.
-std::vector<std::pair<std::string, std::string>> tag_attributes(std::string_view text, std::size_t& pos) {
-    std::vector<std::pair<std::string, std::string>> attributes;
-    while (pos < text.size() && text[pos] != '>') {
-        while (pos < text.size() && (is_space(text[pos]) || text[pos] == '/')) ++pos;
-        std::size_t start = pos;
-        while (pos < text.size() && !is_space(text[pos]) && text[pos] != '=' && text[pos] != '>' && text[pos] != '/')
-            ++pos;
-        std::string name = lower(text.substr(start, pos - start));
-        std::string value;
-        while (pos < text.size() && is_space(text[pos])) ++pos;
-        if (pos < text.size() && text[pos] == '=') {
-            ++pos;
-            while (pos < text.size() && is_space(text[pos])) ++pos;
-            char quote = pos < text.size() && (text[pos] == '"' || text[pos] == '\'') ? text[pos++] : 0;
-            start = pos;
-            while (pos < text.size() && (quote ? text[pos] != quote : !is_space(text[pos]) && text[pos] != '>'))
-                ++pos;
-            value = std::string(text.substr(start, pos - start));
-            if (quote && pos < text.size()) ++pos;
-        }
-        if (!name.empty()) attributes.emplace_back(std::move(name), std::move(value));
-        else if (pos < text.size() && text[pos] != '>') ++pos;
+// The value of `key`=value in a tag or attribute text ("charset=utf-8", "encoding='x'").
+std::string value_after(std::string_view text, std::string_view key) {
+    std::string low = lower(text);
+    for (std::size_t at = low.find(key); at != std::string::npos; at = low.find(key, at + 1)) {
+        std::size_t eq = low.find_first_not_of(" \t\r\n", at + key.size());
+        if (eq == std::string::npos || low[eq] != '=') continue;
+        std::size_t start = low.find_first_not_of(" \t\r\n\"'", eq + 1);
+        if (start == std::string::npos) return "";
+        std::size_t end = low.find_first_of(" \t\r\n;\"'>/", start);
+        return std::string(text.substr(start, end == std::string::npos ? end : end - start));
     }
-    return attributes;
+    return "";
 }
 
-std::string charset_from_content(std::string_view content) {
-    std::string low = lower(content);
-    std::size_t at = low.find("charset");
-    if (at == std::string::npos) return "";
-    at = low.find_first_not_of(" \t", at + 7);
-    if (at == std::string::npos || low[at] != '=') return "";
-    at = low.find_first_not_of(" \t\"'", at + 1);
-    if (at == std::string::npos) return "";
-    std::size_t end = low.find_first_of(" \t;\"'", at);
-    return std::string(content.substr(at, end == std::string::npos ? std::string::npos : end - at));
-}
-
-// The charset a page names for itself: XML declaration or <meta>, outside comments and scripts.
+// The charset a page names for itself: its XML declaration, or a <meta charset> or <meta
+// http-equiv="Content-Type" content="...; charset=..."> outside comments and scripts.
 std::string declared_charset(std::string_view bytes) {
     std::string_view text = bytes.substr(0, kCharsetScanBytes);
-    if (text.starts_with("<?xml")) {
-        std::size_t end = text.find("?>");
-        std::size_t pos = 5;
-        for (auto& [name, value] : tag_attributes(text.substr(0, end), pos))
-            if (name == "encoding") return value;
-    }
-    for (std::size_t pos = text.find('<'); pos != std::string_view::npos; pos = text.find('<', pos + 1)) {
+    if (text.starts_with("<?xml")) return value_after(text.substr(0, text.find("?>")), "encoding");
+    for (std::size_t pos = text.find('<'); pos != std::string_view::npos;
+         pos = text.find('<', pos + 1)) {
         if (text.substr(pos).starts_with("<!--")) {
             pos = text.find("-->", pos + 4);
             if (pos == std::string_view::npos) break;
         } else if (starts_with_icase(text, pos, "<script")) {
-            std::string low = lower(text.substr(pos));
-            std::size_t end = low.find("</script");
-            if (end == std::string::npos) break;
-            pos += end;
+            while (pos < text.size() && !starts_with_icase(text, pos, "</script")) ++pos;
         } else if (starts_with_icase(text, pos, "<meta") && pos + 5 < text.size() &&
                    (is_space(text[pos + 5]) || text[pos + 5] == '/')) {
-            pos += 5;
-            std::string http_equiv, content;
-            for (auto& [name, value] : tag_attributes(text, pos)) {
-                if (name == "charset") return value;
-                if (name == "http-equiv") http_equiv = lower(value);
-                if (name == "content") content = value;
-            }
-            if (http_equiv == "content-type")
-                if (std::string charset = charset_from_content(content); !charset.empty()) return charset;
+            std::size_t end = text.find('>', pos);
+            if (std::string charset = value_after(text.substr(pos, end - pos), "charset");
+                !charset.empty())
+                return charset;
         }
     }
     return "";
@@ -131,27 +101,27 @@ std::string declared_charset(std::string_view bytes) {
 
 // ---- dates ----------------------------------------------------------------------------------
 
-// Unix seconds from "YYYY-MM-DD[( |T)HH:MM[:SS]]..." (time zone ignored); nullopt otherwise.
+// Unix seconds from "YYYY-MM-DD[( |T)HH:MM[:SS][.fff][Z|+HH:MM|-HHMM]]"; nullopt otherwise.
 std::optional<std::int64_t> parse_iso_date(std::string_view text) {
-    text = trim(text);
-    auto digits = [&](std::size_t at, std::size_t n) -> std::optional<int> {
-        if (at + n > text.size()) return std::nullopt;
-        int value = 0;
-        for (std::size_t i = at; i < at + n; ++i) {
-            if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
-            value = value * 10 + (text[i] - '0');
+    std::string s(trim(text));
+    int y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0, zh = 0, zm = 0;
+    if (s.size() < 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return std::nullopt;
+    std::int64_t offset = 0;
+    if (s.size() > 10 && (s[10] == 'T' || s[10] == ' ')) {
+        std::sscanf(s.c_str() + 11, "%2d:%2d:%2d", &hh, &mm, &ss);
+        if (std::size_t zone = s.find_first_of("+-", 13); zone != std::string::npos) {
+            std::string digits = s.substr(zone + 1);
+            std::erase(digits, ':');
+            std::sscanf(digits.c_str(), "%2d%2d", &zh, &zm);
+            offset = (s[zone] == '+' ? 1 : -1) * (zh * 3600 + zm * 60);
         }
-        return value;
-    };
-    auto y = digits(0, 4), m = digits(5, 2), d = digits(8, 2);
-    if (!y || !m || !d || text[4] != '-' || text[7] != '-') return std::nullopt;
+    }
     using namespace std::chrono;
-    year_month_day date{year{*y}, month(static_cast<unsigned>(*m)), day(static_cast<unsigned>(*d))};
+    year_month_day date{year{y}, month(static_cast<unsigned>(m)), day(static_cast<unsigned>(d))};
     if (!date.ok()) return std::nullopt;
-    std::int64_t seconds = duration_cast<std::chrono::seconds>(sys_days(date).time_since_epoch()).count();
-    if (text.size() > 10 && (text[10] == 'T' || text[10] == ' '))
-        if (auto hh = digits(11, 2), mm = digits(14, 2); hh && mm) seconds += *hh * 3600 + *mm * 60;
-    return seconds;
+    return duration_cast<seconds>(sys_days(date).time_since_epoch()).count() + hh * 3600 + mm * 60 +
+           ss - offset;
 }
 
 // ---- tree walking -------------------------------------------------------------------------------
@@ -174,17 +144,19 @@ bool one_of(std::string_view value, const std::string_view (&options)[N]) {
 }
 
 constexpr std::string_view kSkipped[] = {
-    "script", "style", "noscript", "template", "svg",  "math",   "head",     "title",  "iframe",
-    "object", "embed", "canvas",   "select",   "button", "nav", "aside", "footer"};
+    "script", "style", "noscript", "template", "svg",    "math", "head",  "title", "iframe",
+    "object", "embed", "canvas",   "select",   "button", "nav",  "aside", "footer"};
 
 constexpr std::string_view kBlocks[] = {
-    "html",   "body",   "p",       "div",    "section", "article", "main",    "li",      "dt",
-    "dd",     "ul",     "ol",      "dl",     "blockquote", "address", "figure", "figcaption",
-    "form",   "fieldset", "legend", "center", "caption", "details", "summary", "hr",      "table",
-    "thead",  "tbody",  "tfoot",   "tr",     "td",      "th",      "header",  "hgroup",  "noframes"};
+    "html",    "body",    "p",          "div",  "section",  "article", "main",
+    "li",      "dt",      "dd",         "ul",   "ol",       "dl",      "blockquote",
+    "address", "figure",  "figcaption", "form", "fieldset", "legend",  "center",
+    "caption", "details", "summary",    "hr",   "table",    "thead",   "tbody",
+    "tfoot",   "tr",      "td",         "th",   "header",   "hgroup",  "noframes"};
 
 int heading_level(std::string_view name) {
-    if (name.size() == 2 && name[0] == 'h' && name[1] >= '1' && name[1] <= '6') return name[1] - '0';
+    if (name.size() == 2 && name[0] == 'h' && name[1] >= '1' && name[1] <= '6')
+        return name[1] - '0';
     return 0;
 }
 
@@ -198,7 +170,8 @@ void for_each_element(xmlNodePtr root, Visit visit) {
         auto [node, depth] = stack.back();
         stack.pop_back();
         if (node->type != XML_ELEMENT_NODE || !visit(node) || depth >= kMaxDepth) continue;
-        for (xmlNodePtr child = node->last; child; child = child->prev) stack.emplace_back(child, depth + 1);
+        for (xmlNodePtr child = node->last; child; child = child->prev)
+            stack.emplace_back(child, depth + 1);
     }
 }
 
@@ -216,7 +189,8 @@ bool is_dropped(xmlNodePtr node) {
     if (one_of(name, kSkipped)) return true;
     std::string role = lower(attribute(node, "role"));
     if (role == "navigation" || role == "menu" || role == "menubar") return true;
-    return name == "header" && !contains_element(node, [](std::string_view n) { return n == "h1"; });
+    return name == "header" &&
+           !contains_element(node, [](std::string_view n) { return n == "h1"; });
 }
 
 // Text of a subtree with whitespace collapsed; counts which of its letters sit inside links.
@@ -281,14 +255,17 @@ void gather_text(xmlNodePtr root, TextRun& run) {
         if (node != root && is_dropped(node)) continue;
         std::string_view name = name_of(node);
         if (name == "br") run.append(" ", false);
-        bool link = in_link || (name == "a" && xmlHasProp(node, reinterpret_cast<const xmlChar*>("href")));
-        for (xmlNodePtr child = node->last; child; child = child->prev) stack.emplace_back(child, depth + 1, link);
+        bool link =
+            in_link || (name == "a" && xmlHasProp(node, reinterpret_cast<const xmlChar*>("href")));
+        for (xmlNodePtr child = node->last; child; child = child->prev)
+            stack.emplace_back(child, depth + 1, link);
     }
 }
 
 class HtmlWalker {
-public:
-    HtmlWalker(ExtractedDocument& document, std::int64_t max_bytes) : document_(document), max_bytes_(max_bytes) {}
+  public:
+    HtmlWalker(ExtractedDocument& document, std::int64_t max_bytes)
+        : document_(document), max_bytes_(max_bytes) {}
 
     void walk(xmlNodePtr root) {
         struct Frame {
@@ -304,7 +281,7 @@ public:
                 leave(frame.node);
                 continue;
             }
-            if (!enter(frame.node) || frame.depth >= kMaxDepth) continue;
+            if (frame.depth > kMaxDepth || !enter(frame.node)) continue;
             stack.push_back({frame.node, frame.depth, true});
             for (xmlNodePtr child = frame.node->last; child; child = child->prev)
                 stack.push_back({child, frame.depth + 1, false});
@@ -313,7 +290,7 @@ public:
         drop_navigation();
     }
 
-private:
+  private:
     // Returns whether to descend (and later leave) the node.
     bool enter(xmlNodePtr node) {
         if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
@@ -355,34 +332,25 @@ private:
         if (node->type != XML_ELEMENT_NODE) return;
         std::string_view name = name_of(node);
         if (heading_level(name) || name == "pre" || one_of(name, kBlocks)) flush();
+        if (heading_level(name)) heading_ = 0;
         if (name == "pre" && pre_ > 0) --pre_;
-        if (name == "a" && xmlHasProp(node, reinterpret_cast<const xmlChar*>("href")) && links_ > 0) --links_;
+        if (name == "a" && xmlHasProp(node, reinterpret_cast<const xmlChar*>("href")) && links_ > 0)
+            --links_;
     }
 
-    // A row of a data table has cells of inline content; layout tables hold blocks or prose.
-    static bool inline_cells(xmlNodePtr row) {
-        bool any_cell = false;
-        for (xmlNodePtr cell = row->children; cell; cell = cell->next) {
-            if (cell->type != XML_ELEMENT_NODE) continue;
-            std::string_view name = name_of(cell);
-            if (name != "td" && name != "th") continue;
-            any_cell = true;
-            if (contains_element(cell, [](std::string_view n) {
-                    return n == "table" || n == "p" || n == "div" || n == "ul" || n == "ol" || n == "dl" ||
-                           n == "blockquote" || n == "pre" || heading_level(n) > 0;
-                }))
-                return false;
-        }
-        return any_cell;
-    }
-
-    // The row's cells joined by " | ", or nullopt for a row of a layout table.
+    // The row's cells joined by " | ", or nullopt for a row of a layout table: one whose cells
+    // hold blocks or prose.
     static std::optional<TextRun> data_row(xmlNodePtr row) {
-        if (!inline_cells(row)) return std::nullopt;
         std::vector<std::string> cells;
         TextRun whole;
         for (xmlNodePtr cell = row->children; cell; cell = cell->next) {
-            if (cell->type != XML_ELEMENT_NODE || (name_of(cell) != "td" && name_of(cell) != "th")) continue;
+            if (cell->type != XML_ELEMENT_NODE || (name_of(cell) != "td" && name_of(cell) != "th"))
+                continue;
+            if (contains_element(cell, [](std::string_view n) {
+                    return n == "table" || n == "p" || n == "div" || n == "ul" || n == "ol" ||
+                           n == "dl" || n == "blockquote" || n == "pre" || heading_level(n) > 0;
+                }))
+                return std::nullopt;
             TextRun run;
             gather_text(cell, run);
             if (run.words() > kMaxCellWords) return std::nullopt;
@@ -391,15 +359,15 @@ private:
             whole.link_letters += run.link_letters;
         }
         while (!cells.empty() && cells.back().empty()) cells.pop_back();
-        std::size_t first = 0;
-        while (first < cells.size() && cells[first].empty()) ++first;
-        for (std::size_t i = first; i < cells.size(); ++i) whole.text += (i > first ? " | " : "") + cells[i];
+        auto first = std::find_if(cells.begin(), cells.end(), [](auto& c) { return !c.empty(); });
+        for (auto it = first; it != cells.end(); ++it)
+            whole.text += (it > first ? " | " : "") + *it;
+        if (whole.text.empty()) return std::nullopt;
         return whole;
     }
 
     void flush() {
         int level = heading_;
-        heading_ = 0;
         TextRun run = std::move(run_);
         run_ = TextRun{};
         // Trim each line (keeping a <pre>'s indentation); drop blank lines.
@@ -424,7 +392,8 @@ private:
         used_ += static_cast<std::int64_t>(text.size());
         if (used_ > max_bytes_) {
             full_ = true;
-            document_.warnings.push_back("text truncated at " + std::to_string(max_bytes_) + " bytes (max_output_bytes)");
+            document_.warnings.push_back("text truncated at " + std::to_string(max_bytes_) +
+                                         " bytes (max_output_bytes)");
             return;
         }
         Block block;
@@ -435,12 +404,13 @@ private:
         navigation_.push_back(kind != BlockKind::heading && run.navigation_like());
     }
 
+    // Link-only blocks go, unless nothing but headings would be left.
     void drop_navigation() {
         std::vector<Block>& blocks = document_.blocks;
-        bool has_content = false;
+        bool content = false;
         for (std::size_t i = 0; i < blocks.size(); ++i)
-            has_content = has_content || (!navigation_[i] && blocks[i].kind != BlockKind::heading);
-        if (!has_content) return;
+            content = content || (!navigation_[i] && blocks[i].kind != BlockKind::heading);
+        if (!content) return;
         std::vector<Block> kept;
         for (std::size_t i = 0; i < blocks.size(); ++i)
             if (!navigation_[i]) kept.push_back(std::move(blocks[i]));
@@ -474,14 +444,17 @@ void read_metadata(xmlNodePtr root, DocumentMetadata& meta) {
             if (key.empty()) key = lower(attribute(node, "http-equiv"));
             std::string content(trim(attribute(node, "content")));
             if (content.empty()) return false;
-            if ((key == "author" || key == "dc.creator" || key == "dcterms.creator") && meta.author.empty())
-                meta.author = content;
-            else if (key == "dcterms.created" || key == "dc.date.created" || key == "date" || key == "dc.date" ||
-                     key == "dcterms.date" || key == "article:published_time")
-                meta.created = meta.created ? meta.created : parse_iso_date(content);
-            else if (key == "dcterms.modified" || key == "dc.date.modified" || key == "article:modified_time")
-                meta.modified = meta.modified ? meta.modified : parse_iso_date(content);
-            else if ((key == "content-language" || key == "dc.language") && meta.language.empty())
+            static constexpr std::string_view kAuthor[] = {"author", "dc.creator",
+                                                           "dcterms.creator"};
+            static constexpr std::string_view kCreated[] = {
+                "dcterms.created", "dc.date.created", "date",
+                "dc.date",         "dcterms.date",    "article:published_time"};
+            static constexpr std::string_view kModified[] = {"dcterms.modified", "dc.date.modified",
+                                                             "article:modified_time"};
+            if (one_of(key, kAuthor) && meta.author.empty()) meta.author = content;
+            if (one_of(key, kCreated) && !meta.created) meta.created = parse_iso_date(content);
+            if (one_of(key, kModified) && !meta.modified) meta.modified = parse_iso_date(content);
+            if ((key == "content-language" || key == "dc.language") && meta.language.empty())
                 meta.language = content;
         }
         return name != "svg" && name != "math" && name != "body";  // metadata lives outside body
@@ -489,13 +462,14 @@ void read_metadata(xmlNodePtr root, DocumentMetadata& meta) {
 }
 
 class HtmlExtractor final : public Extractor {
-public:
+  public:
     HtmlExtractor() { xmlInitParser(); }  // once, before any thread parses
 
     std::string_view name() const override { return "html"; }
     bool accepts(const FileType& type) const override { return type.format == "html"; }
 
-    ExtractedDocument extract(const SourceFile& file, const ExtractOptions& options) const override {
+    ExtractedDocument extract(const SourceFile& file,
+                              const ExtractOptions& options) const override {
         ExtractedDocument document;
         document.format = "html";
         std::string declared = declared_charset(file.bytes);
@@ -506,16 +480,18 @@ public:
             // Markup with stray NULs (mail gateways leave them) is still a page; binary is not.
             std::string cleaned(file.bytes);
             std::erase(cleaned, '\0');
-            if (error.code() != ErrorCode::bad_document || cleaned.size() == file.bytes.size()) throw;
+            if (error.code() != ErrorCode::bad_document || cleaned.size() == file.bytes.size())
+                throw;
             decoded = decode_text(cleaned, declared);
             document.warnings.push_back("NUL bytes removed");
         }
         document.metadata.encoding = decoded.encoding;
         if (decoded.utf8.size() > static_cast<std::size_t>(INT_MAX))
             throw Error(ErrorCode::bad_document, "HTML file too large to parse");
-        HtmlDoc doc(htmlReadMemory(decoded.utf8.data(), static_cast<int>(decoded.utf8.size()), nullptr, "UTF-8",
-                                   HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                                       HTML_PARSE_NOWARNING | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC));
+        HtmlDoc doc(htmlReadMemory(
+            decoded.utf8.data(), static_cast<int>(decoded.utf8.size()), nullptr, "UTF-8",
+            HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC));
         if (!doc) {
             if (trim(decoded.utf8).empty()) return document;
             throw Error(ErrorCode::bad_document, "HTML could not be parsed");
@@ -523,20 +499,19 @@ public:
         xmlNodePtr root = reinterpret_cast<xmlNodePtr>(doc.get());
         read_metadata(root, document.metadata);
         HtmlWalker(document, options.max_output_bytes).walk(root);
-        if (document.metadata.title.empty()) {
-            for (const Block& block : document.blocks) {
-                if (block.kind == BlockKind::heading && block.level == 1) {
-                    document.metadata.title = block.text;
-                    break;
-                }
-            }
-        }
+        auto h1 = std::find_if(document.blocks.begin(), document.blocks.end(), [](const Block& b) {
+            return b.kind == BlockKind::heading && b.level == 1;
+        });
+        if (document.metadata.title.empty() && h1 != document.blocks.end())
+            document.metadata.title = h1->text;
         return document;
     }
 };
 
 }  // namespace
 
-std::unique_ptr<Extractor> make_html_extractor() { return std::make_unique<HtmlExtractor>(); }
+std::unique_ptr<Extractor> make_html_extractor() {
+    return std::make_unique<HtmlExtractor>();
+}
 
 }  // namespace deskside::ingest

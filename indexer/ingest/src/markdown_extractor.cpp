@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,9 @@
 namespace deskside::ingest {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
@@ -27,67 +30,47 @@ std::string_view ltrim(std::string_view text) {
     return text;
 }
 
-bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80); }
+bool is_alnum(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80);
+}
 
 bool all_of_char(std::string_view text, char c) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [c](char x) { return x == c; });
 }
 
-// Unix seconds from "YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][Z|+HH:MM|-HHMM]"; nullopt otherwise.
+// Unix seconds from "YYYY-MM-DD[( |T)HH:MM[:SS][.fff][Z|+HH:MM|-HHMM]]"; nullopt otherwise.
 std::optional<std::int64_t> parse_iso_date(std::string_view text) {
-    text = trim(text);
-    std::size_t pos = 0;
-    auto number = [&](std::size_t digits) -> std::optional<int> {
-        if (pos + digits > text.size()) return std::nullopt;
-        int value = 0;
-        for (std::size_t i = 0; i < digits; ++i) {
-            char c = text[pos + i];
-            if (c < '0' || c > '9') return std::nullopt;
-            value = value * 10 + (c - '0');
-        }
-        pos += digits;
-        return value;
-    };
-    auto expect = [&](char c) { return pos < text.size() && text[pos] == c ? (++pos, true) : false; };
-    auto year = number(4);
-    if (!year || !expect('-')) return std::nullopt;
-    auto month = number(2);
-    if (!month || !expect('-')) return std::nullopt;
-    auto day = number(2);
-    if (!day) return std::nullopt;
-    using namespace std::chrono;
-    year_month_day date{std::chrono::year{*year}, std::chrono::month(static_cast<unsigned>(*month)),
-                        std::chrono::day(static_cast<unsigned>(*day))};
-    if (!date.ok()) return std::nullopt;
-    std::int64_t seconds = duration_cast<std::chrono::seconds>(sys_days(date).time_since_epoch()).count();
-    if (expect('T') || expect(' ')) {
-        auto hour = number(2);
-        if (!hour || !expect(':')) return seconds;
-        auto minute = number(2);
-        if (!minute) return seconds;
-        seconds += *hour * 3600 + *minute * 60;
-        if (expect(':'))
-            if (auto second = number(2)) seconds += *second;
-        if (expect('.'))
-            while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
-        if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-            int sign = text[pos++] == '+' ? 1 : -1;
-            auto oh = number(2);
-            expect(':');
-            auto om = number(2);
-            if (oh) seconds -= sign * (*oh * 3600 + om.value_or(0) * 60);
+    std::string s(trim(text));
+    int y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0, zh = 0, zm = 0;
+    if (s.size() < 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return std::nullopt;
+    std::int64_t offset = 0;
+    if (s.size() > 10 && (s[10] == 'T' || s[10] == ' ')) {
+        std::sscanf(s.c_str() + 11, "%2d:%2d:%2d", &hh, &mm, &ss);
+        if (std::size_t zone = s.find_first_of("+-", 13); zone != std::string::npos) {
+            std::string digits = s.substr(zone + 1);
+            std::erase(digits, ':');
+            std::sscanf(digits.c_str(), "%2d%2d", &zh, &zm);
+            offset = (s[zone] == '+' ? 1 : -1) * (zh * 3600 + zm * 60);
         }
     }
-    return seconds;
+    using namespace std::chrono;
+    year_month_day date{year{y}, month(static_cast<unsigned>(m)), day(static_cast<unsigned>(d))};
+    if (!date.ok()) return std::nullopt;
+    return duration_cast<seconds>(sys_days(date).time_since_epoch()).count() + hh * 3600 + mm * 60 +
+           ss - offset;
 }
 
 // Position just past the bracket that closes the one at text[open], or npos.
 std::size_t find_closing(std::string_view text, std::size_t open, char open_char, char close_char) {
     int depth = 0;
     for (std::size_t i = open; i < text.size(); ++i) {
-        if (text[i] == '\\') ++i;
-        else if (text[i] == open_char) ++depth;
-        else if (text[i] == close_char && --depth == 0) return i + 1;
+        if (text[i] == '\\')
+            ++i;
+        else if (text[i] == open_char)
+            ++depth;
+        else if (text[i] == close_char && --depth == 0)
+            return i + 1;
     }
     return std::string_view::npos;
 }
@@ -98,7 +81,8 @@ std::string strip_inline(std::string_view text, int depth = 0) {
     std::string out;
     for (std::size_t i = 0; i < text.size();) {
         char c = text[i];
-        if (c == '\\' && i + 1 < text.size() && std::ispunct(static_cast<unsigned char>(text[i + 1]))) {
+        if (c == '\\' && i + 1 < text.size() &&
+            std::ispunct(static_cast<unsigned char>(text[i + 1]))) {
             out += text[i + 1];
             i += 2;
         } else if (c == '`') {
@@ -113,7 +97,8 @@ std::string strip_inline(std::string_view text, int depth = 0) {
             }
             out += trim(text.substr(i + run, close - i - run));
             i = close + run;
-        } else if ((c == '[' || (c == '!' && i + 1 < text.size() && text[i + 1] == '[')) && depth < 8) {
+        } else if ((c == '[' || (c == '!' && i + 1 < text.size() && text[i + 1] == '[')) &&
+                   depth < 8) {
             std::size_t open = c == '!' ? i + 1 : i;
             std::size_t close = find_closing(text, open, '[', ']');
             if (close == std::string_view::npos) {
@@ -123,14 +108,17 @@ std::string strip_inline(std::string_view text, int depth = 0) {
             }
             std::string_view label = text.substr(open + 1, close - open - 2);
             std::size_t end = close;
-            if (close < text.size() && text[close] == '(') end = find_closing(text, close, '(', ')');
-            else if (close < text.size() && text[close] == '[') end = find_closing(text, close, '[', ']');
+            if (close < text.size() && text[close] == '(')
+                end = find_closing(text, close, '(', ')');
+            else if (close < text.size() && text[close] == '[')
+                end = find_closing(text, close, '[', ']');
             if (end == std::string_view::npos) end = close;
             out += strip_inline(label, depth + 1);
             i = end;
         } else if (c == '<') {
             std::size_t close = text.find('>', i);
-            std::string_view inside = close == std::string_view::npos ? "" : text.substr(i + 1, close - i - 1);
+            std::string_view inside =
+                close == std::string_view::npos ? "" : text.substr(i + 1, close - i - 1);
             if (inside.find("://") != std::string_view::npos || inside.starts_with("mailto:")) {
                 out += inside;  // autolink
                 i = close + 1;
@@ -145,7 +133,8 @@ std::string strip_inline(std::string_view text, int depth = 0) {
             std::size_t run = std::min(text.find_first_not_of(c, i), text.size()) - i;
             bool before = i > 0 && is_alnum(text[i - 1]);
             bool after = i + run < text.size() && is_alnum(text[i + run]);
-            bool spaced = (i == 0 || is_space(text[i - 1])) && (i + run == text.size() || is_space(text[i + run]));
+            bool spaced = (i == 0 || is_space(text[i - 1])) &&
+                          (i + run == text.size() || is_space(text[i + run]));
             // "snake_case", "5 * 3" and a single "~" are text, not markup.
             bool literal = spaced || (c == '_' && before && after) || (c == '~' && run == 1);
             if (literal) out.append(run, c);
@@ -166,9 +155,12 @@ struct ListMarker {
 ListMarker list_marker(std::string_view line) {
     line = ltrim(line);
     std::size_t digits = 0;
-    while (digits < line.size() && digits < 9 && std::isdigit(static_cast<unsigned char>(line[digits]))) ++digits;
+    while (digits < line.size() && digits < 9 &&
+           std::isdigit(static_cast<unsigned char>(line[digits])))
+        ++digits;
     std::size_t marker = 0;
-    if (!line.empty() && (line[0] == '-' || line[0] == '*' || line[0] == '+')) marker = 1;
+    if (!line.empty() && (line[0] == '-' || line[0] == '*' || line[0] == '+'))
+        marker = 1;
     else if (digits > 0 && digits < line.size() && (line[digits] == '.' || line[digits] == ')'))
         marker = digits + 1;
     if (marker == 0 || (marker < line.size() && !is_space(line[marker]))) return {};
@@ -182,12 +174,14 @@ bool is_thematic_break(std::string_view t) {
     std::string compact;
     for (char c : t)
         if (!is_space(c)) compact += c;
-    return compact.size() >= 3 && (all_of_char(compact, '-') || all_of_char(compact, '*') || all_of_char(compact, '_'));
+    return compact.size() >= 3 &&
+           (all_of_char(compact, '-') || all_of_char(compact, '*') || all_of_char(compact, '_'));
 }
 
 bool is_table_separator(std::string_view t) {
     if (t.find('-') == std::string_view::npos) return false;
-    return std::all_of(t.begin(), t.end(), [](char c) { return c == '|' || c == '-' || c == ':' || is_space(c); }) &&
+    return std::all_of(t.begin(), t.end(),
+                       [](char c) { return c == '|' || c == '-' || c == ':' || is_space(c); }) &&
            t.find('|') != std::string_view::npos;
 }
 
@@ -212,13 +206,14 @@ std::string table_row(std::string_view line) {
 
 std::string unquote(std::string_view value) {
     value = trim(value);
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front())
         value = value.substr(1, value.size() - 2);
     return std::string(value);
 }
 
 class MarkdownReader {
-public:
+  public:
     explicit MarkdownReader(ExtractedDocument& document) : document_(document) {}
 
     void read(std::string_view text) {
@@ -235,7 +230,7 @@ public:
         if (in_fence_) add(BlockKind::paragraph, code_);
     }
 
-private:
+  private:
     // YAML front matter between "---" lines: title, author, date, lang. Returns the body start.
     std::size_t front_matter(const std::vector<std::string_view>& lines) {
         if (lines.empty() || trim(lines[0]) != "---") return 0;
@@ -256,16 +251,20 @@ private:
         for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         std::string value = unquote(line.substr(colon + 1));
         DocumentMetadata& meta = document_.metadata;
-        if (key == "title") meta.title = value;
-        else if (key == "author") meta.author = value;
-        else if (key == "date") meta.created = parse_iso_date(value);
-        else if (key == "lang" || key == "language") meta.language = value;
+        if (key == "title")
+            meta.title = value;
+        else if (key == "author")
+            meta.author = value;
+        else if (key == "date")
+            meta.created = parse_iso_date(value);
+        else if (key == "lang" || key == "language")
+            meta.language = value;
     }
 
     void line(std::string_view raw) {
         if (in_fence_) {
             std::string_view t = trim(raw);
-            if (t.size() >= fence_.size() && all_of_char(t, fence_[0]) && t.size() >= fence_.size()) {
+            if (t.size() >= fence_.size() && all_of_char(t, fence_[0])) {  // the closing fence
                 add(BlockKind::paragraph, code_);
                 code_.clear();
                 in_fence_ = false;
@@ -300,9 +299,11 @@ private:
                 return;
             }
         }
-        if (!paragraph_.empty() && !list_item_ && (all_of_char(t, '=') || (t.size() >= 2 && all_of_char(t, '-')))) {
+        if (!paragraph_.empty() && !list_item_ &&
+            (all_of_char(t, '=') || (t.size() >= 2 && all_of_char(t, '-')))) {
             std::string heading = strip_inline(paragraph_);
             paragraph_.clear();
+            paragraph_lines_ = 0;
             add(BlockKind::heading, heading, t[0] == '=' ? 1 : 2);
             return;
         }
@@ -310,10 +311,11 @@ private:
             flush();
             return;
         }
-        if (is_table_separator(t) && !paragraph_.empty() && paragraph_.find('|') != std::string::npos &&
-            paragraph_.find('\n') == std::string::npos) {
+        if (is_table_separator(t) && paragraph_lines_ == 1 &&
+            paragraph_.find('|') != std::string::npos) {
             std::string header = table_row(paragraph_);
             paragraph_.clear();
+            paragraph_lines_ = 0;
             add(BlockKind::table_row, header);
             in_table_ = true;
             return;
@@ -323,20 +325,24 @@ private:
             return;
         }
         in_table_ = false;
-        if (t[0] == '[' && t.find("]:") != std::string_view::npos && t.find("]:") < t.find(' ')) return;
+        if (t[0] == '[' && t.find("]:") != std::string_view::npos && t.find("]:") < t.find(' '))
+            return;
         if (ListMarker item = list_marker(body); item.found) {
             flush();
             list_item_ = true;
             paragraph_ = item.rest;
+            paragraph_lines_ = 1;
             return;
         }
         if (!paragraph_.empty()) paragraph_ += raw.ends_with("  ") ? '\n' : ' ';
         paragraph_ += t;
+        ++paragraph_lines_;
     }
 
     void flush() {
         if (!paragraph_.empty()) add(BlockKind::paragraph, strip_inline(paragraph_));
         paragraph_.clear();
+        paragraph_lines_ = 0;
         list_item_ = false;
     }
 
@@ -352,6 +358,7 @@ private:
 
     ExtractedDocument& document_;
     std::string paragraph_;
+    int paragraph_lines_ = 0;
     bool list_item_ = false;
     bool in_table_ = false;
     bool in_fence_ = false;
@@ -360,20 +367,21 @@ private:
 };
 
 class MarkdownExtractor final : public Extractor {
-public:
+  public:
     std::string_view name() const override { return "markdown"; }
     bool accepts(const FileType& type) const override { return type.format == "markdown"; }
 
-    ExtractedDocument extract(const SourceFile& file, const ExtractOptions& options) const override {
+    ExtractedDocument extract(const SourceFile& file,
+                              const ExtractOptions& options) const override {
         DecodedText decoded = decode_text(file.bytes);
         ExtractedDocument document;
         document.format = "markdown";
         document.metadata.encoding = decoded.encoding;
         MarkdownReader(document).read(decoded.utf8);
         if (document.metadata.title.empty()) {
-            auto h1 = std::find_if(document.blocks.begin(), document.blocks.end(), [](const Block& b) {
-                return b.kind == BlockKind::heading && b.level == 1;
-            });
+            auto h1 = std::find_if(
+                document.blocks.begin(), document.blocks.end(),
+                [](const Block& b) { return b.kind == BlockKind::heading && b.level == 1; });
             if (h1 != document.blocks.end()) document.metadata.title = h1->text;
         }
         // Markup only shrinks text, so the cap is enforced on the output afterwards.
@@ -382,7 +390,8 @@ public:
             used += static_cast<std::int64_t>(document.blocks[i].text.size());
             if (used > options.max_output_bytes) {
                 document.blocks.resize(i);
-                document.warnings.push_back("text truncated at " + std::to_string(options.max_output_bytes) +
+                document.warnings.push_back("text truncated at " +
+                                            std::to_string(options.max_output_bytes) +
                                             " bytes (max_output_bytes)");
                 break;
             }
@@ -393,6 +402,8 @@ public:
 
 }  // namespace
 
-std::unique_ptr<Extractor> make_markdown_extractor() { return std::make_unique<MarkdownExtractor>(); }
+std::unique_ptr<Extractor> make_markdown_extractor() {
+    return std::make_unique<MarkdownExtractor>();
+}
 
 }  // namespace deskside::ingest

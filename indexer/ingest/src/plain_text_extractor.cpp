@@ -15,7 +15,9 @@ namespace {
 
 constexpr std::size_t kSniffRecords = 50;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\v' || c == '\r'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\v' || c == '\r';
+}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
@@ -25,7 +27,7 @@ std::string_view trim(std::string_view text) {
 
 // Adds blocks while the output stays under the cap; records one warning when it does not.
 class BlockSink {
-public:
+  public:
     BlockSink(ExtractedDocument& document, std::int64_t max_bytes)
         : document_(document), max_bytes_(max_bytes) {}
 
@@ -47,7 +49,7 @@ public:
         document_.blocks.push_back(std::move(block));
     }
 
-private:
+  private:
     ExtractedDocument& document_;
     std::int64_t max_bytes_;
     std::int64_t used_ = 0;
@@ -77,7 +79,7 @@ void split_paragraphs(std::string_view text, BlockSink& sink) {
 
 // RFC 4180 records: quoted fields may hold the delimiter, newlines and doubled quotes.
 class CsvReader {
-public:
+  public:
     CsvReader(std::string_view text, char delimiter) : text_(text), delimiter_(delimiter) {}
 
     // Next record into `fields`; false at the end of the input.
@@ -89,9 +91,12 @@ public:
         while (pos_ < text_.size()) {
             char c = text_[pos_++];
             if (quoted) {
-                if (c != '"') field += c;
-                else if (pos_ < text_.size() && text_[pos_] == '"') field += '"', ++pos_;
-                else quoted = false;
+                if (c != '"')
+                    field += c;
+                else if (pos_ < text_.size() && text_[pos_] == '"')
+                    field += '"', ++pos_;
+                else
+                    quoted = false;
             } else if (c == '"' && !was_quoted && trim(field).empty()) {
                 quoted = was_quoted = true;
                 field.clear();
@@ -109,7 +114,7 @@ public:
         return true;
     }
 
-private:
+  private:
     std::string_view text_;
     char delimiter_;
     std::size_t pos_ = 0;
@@ -157,27 +162,32 @@ void split_rows(std::string_view text, BlockSink& sink) {
 }
 
 class PlainTextExtractor final : public Extractor {
-public:
+  public:
     std::string_view name() const override { return "plain_text"; }
 
     bool accepts(const FileType& type) const override {
         return type.format == "text" || type.format == "csv";
     }
 
-    ExtractedDocument extract(const SourceFile& file, const ExtractOptions& options) const override {
+    ExtractedDocument extract(const SourceFile& file,
+                              const ExtractOptions& options) const override {
         DecodedText decoded = decode_text(file.bytes);
         ExtractedDocument document;
         document.format = file.type.format == "csv" ? "csv" : "text";
         document.metadata.encoding = decoded.encoding;
         BlockSink sink(document, options.max_output_bytes);
-        if (document.format == "csv") split_rows(decoded.utf8, sink);
-        else split_paragraphs(decoded.utf8, sink);
+        if (document.format == "csv")
+            split_rows(decoded.utf8, sink);
+        else
+            split_paragraphs(decoded.utf8, sink);
         return document;
     }
 };
 
 }  // namespace
 
-std::unique_ptr<Extractor> make_plain_text_extractor() { return std::make_unique<PlainTextExtractor>(); }
+std::unique_ptr<Extractor> make_plain_text_extractor() {
+    return std::make_unique<PlainTextExtractor>();
+}
 
 }  // namespace deskside::ingest

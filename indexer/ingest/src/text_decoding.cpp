@@ -22,9 +22,9 @@
 namespace deskside::ingest {
 namespace {
 
-constexpr std::size_t kSampleBytes = 64 * 1024;        // enough to see the byte profile
+constexpr std::size_t kSampleBytes = 64 * 1024;          // enough to see the byte profile
 constexpr std::size_t kDetectorBytes = 4 * 1024 * 1024;  // uchardet is confident long before
-constexpr std::size_t kBytesPerToleratedNul = 4096;    // a stray NUL in a long text is noise
+constexpr std::size_t kBytesPerToleratedNul = 4096;      // a stray NUL in a long text is noise
 constexpr double kMaxControlRatio = 0.05;
 
 const char kNotText[] = "not a text file (binary data)";
@@ -35,7 +35,7 @@ struct UchardetDeleter {
 using Uchardet = std::unique_ptr<std::remove_pointer_t<uchardet_t>, UchardetDeleter>;
 
 class Iconv {
-public:
+  public:
     explicit Iconv(const std::string& from) : cd_(iconv_open("UTF-8", from.c_str())) {}
     ~Iconv() {
         if (valid()) iconv_close(cd_);
@@ -45,7 +45,7 @@ public:
     bool valid() const { return cd_ != reinterpret_cast<iconv_t>(-1); }
     iconv_t get() const { return cd_; }
 
-private:
+  private:
     iconv_t cd_;
 };
 
@@ -53,11 +53,16 @@ enum class Form { utf8, utf16le, utf16be, utf32le, utf32be };
 
 std::string_view form_name(Form form) {
     switch (form) {
-        case Form::utf8: return "UTF-8";
-        case Form::utf16le: return "UTF-16LE";
-        case Form::utf16be: return "UTF-16BE";
-        case Form::utf32le: return "UTF-32LE";
-        case Form::utf32be: return "UTF-32BE";
+        case Form::utf8:
+            return "UTF-8";
+        case Form::utf16le:
+            return "UTF-16LE";
+        case Form::utf16be:
+            return "UTF-16BE";
+        case Form::utf32le:
+            return "UTF-32LE";
+        case Form::utf32be:
+            return "UTF-32BE";
     }
     return "UTF-8";
 }
@@ -87,8 +92,10 @@ std::optional<Form> detect_zero_pattern(std::string_view bytes) {
     for (std::size_t i = 0; i < n; ++i)
         if (bytes[i] == '\0') ++zeros[i % 4];
     std::size_t quads = n / 4;
-    if (zeros[3] == quads && zeros[2] * 10 >= quads * 9 && zeros[0] * 2 < quads) return Form::utf32le;
-    if (zeros[0] == quads && zeros[1] * 10 >= quads * 9 && zeros[3] * 2 < quads) return Form::utf32be;
+    if (zeros[3] == quads && zeros[2] * 10 >= quads * 9 && zeros[0] * 2 < quads)
+        return Form::utf32le;
+    if (zeros[0] == quads && zeros[1] * 10 >= quads * 9 && zeros[3] * 2 < quads)
+        return Form::utf32be;
     std::size_t pairs = n / 2;
     std::size_t even = zeros[0] + zeros[2], odd = zeros[1] + zeros[3];
     if (odd * 4 >= pairs && even * 50 <= pairs) return Form::utf16le;
@@ -98,8 +105,8 @@ std::optional<Form> detect_zero_pattern(std::string_view bytes) {
 
 bool is_control_byte(unsigned char c) {
     // TAB, LF, VT, FF, CR, SUB (DOS end of file) and ESC (ISO-2022) occur in real text.
-    return (c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' && c != 0x1A &&
-            c != 0x1B) ||
+    return (c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' &&
+            c != 0x1A && c != 0x1B) ||
            c == 0x7F;
 }
 
@@ -107,8 +114,10 @@ bool is_control_byte(unsigned char c) {
 bool looks_binary(std::string_view bytes) {
     std::size_t nuls = 0, controls = 0;
     for (unsigned char c : bytes) {
-        if (c == 0) ++nuls;
-        else if (is_control_byte(c)) ++controls;
+        if (c == 0)
+            ++nuls;
+        else if (is_control_byte(c))
+            ++controls;
     }
     if (nuls * kBytesPerToleratedNul > bytes.size()) return true;
     return static_cast<double>(controls) > kMaxControlRatio * static_cast<double>(bytes.size());
@@ -170,11 +179,16 @@ std::string repair_utf8(std::string_view bytes) {
 
 std::string decode_unicode(std::string_view bytes, Form form) {
     switch (form) {
-        case Form::utf8: return repair_utf8(bytes);
-        case Form::utf16le: return decode_utf16(bytes, true);
-        case Form::utf16be: return decode_utf16(bytes, false);
-        case Form::utf32le: return decode_utf32(bytes, true);
-        case Form::utf32be: return decode_utf32(bytes, false);
+        case Form::utf8:
+            return repair_utf8(bytes);
+        case Form::utf16le:
+            return decode_utf16(bytes, true);
+        case Form::utf16be:
+            return decode_utf16(bytes, false);
+        case Form::utf32le:
+            return decode_utf32(bytes, true);
+        case Form::utf32be:
+            return decode_utf32(bytes, false);
     }
     return {};
 }
@@ -189,8 +203,10 @@ std::string decode_windows_1252(std::string_view bytes) {
     std::string out;
     out.reserve(bytes.size() + bytes.size() / 4);
     for (unsigned char c : bytes) {
-        if (c >= 0x80 && c <= 0x9F) append_code_point(out, k80to9F[c - 0x80]);
-        else append_code_point(out, c);
+        if (c >= 0x80 && c <= 0x9F)
+            append_code_point(out, k80to9F[c - 0x80]);
+        else
+            append_code_point(out, c);
     }
     return out;
 }
@@ -247,17 +263,28 @@ std::string canonical_charset(std::string_view label) {
         name.starts_with("UNICODE") || name == "X-USER-DEFINED")
         return "";
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kAliases = {{
-        {"ISO-8859-1", "WINDOWS-1252"}, {"ISO8859-1", "WINDOWS-1252"},
-        {"ISO_8859-1", "WINDOWS-1252"}, {"LATIN1", "WINDOWS-1252"},
-        {"L1", "WINDOWS-1252"},         {"US-ASCII", "WINDOWS-1252"},
-        {"ASCII", "WINDOWS-1252"},      {"ANSI_X3.4-1968", "WINDOWS-1252"},
-        {"CP1252", "WINDOWS-1252"},     {"X-CP1252", "WINDOWS-1252"},
-        {"CP819", "WINDOWS-1252"},      {"SHIFT_JIS", "CP932"},
-        {"SHIFT-JIS", "CP932"},         {"SJIS", "CP932"},
-        {"X-SJIS", "CP932"},            {"WINDOWS-31J", "CP932"},
-        {"EUC-KR", "CP949"},            {"UHC", "CP949"},
-        {"KS_C_5601-1987", "CP949"},    {"WINDOWS-949", "CP949"},
-        {"GB2312", "GBK"},              {"X-GBK", "GBK"},
+        {"ISO-8859-1", "WINDOWS-1252"},
+        {"ISO8859-1", "WINDOWS-1252"},
+        {"ISO_8859-1", "WINDOWS-1252"},
+        {"LATIN1", "WINDOWS-1252"},
+        {"L1", "WINDOWS-1252"},
+        {"US-ASCII", "WINDOWS-1252"},
+        {"ASCII", "WINDOWS-1252"},
+        {"ANSI_X3.4-1968", "WINDOWS-1252"},
+        {"CP1252", "WINDOWS-1252"},
+        {"X-CP1252", "WINDOWS-1252"},
+        {"CP819", "WINDOWS-1252"},
+        {"SHIFT_JIS", "CP932"},
+        {"SHIFT-JIS", "CP932"},
+        {"SJIS", "CP932"},
+        {"X-SJIS", "CP932"},
+        {"WINDOWS-31J", "CP932"},
+        {"EUC-KR", "CP949"},
+        {"UHC", "CP949"},
+        {"KS_C_5601-1987", "CP949"},
+        {"WINDOWS-949", "CP949"},
+        {"GB2312", "GBK"},
+        {"X-GBK", "GBK"},
     }};
     for (const auto& [alias, canonical] : kAliases)
         if (name == alias) return std::string(canonical);
@@ -276,9 +303,12 @@ bool looks_like_ebcdic(std::string_view bytes) {
     std::string_view sample = bytes.substr(0, kSampleBytes);
     std::size_t spaces = 0, letters = 0, low = 0;
     for (unsigned char c : sample) {
-        if (c == 0x40) ++spaces;
-        else if (is_ebcdic_letter_or_digit(c)) ++letters;
-        else if (c < 0x40 && c != 0x05 && c != 0x0D && c != 0x15 && c != 0x25) ++low;
+        if (c == 0x40)
+            ++spaces;
+        else if (is_ebcdic_letter_or_digit(c))
+            ++letters;
+        else if (c < 0x40 && c != 0x05 && c != 0x0D && c != 0x15 && c != 0x25)
+            ++low;
     }
     std::size_t n = sample.size();
     return n >= 16 && spaces * 12 >= n && letters * 20 >= n * 7 && low * 100 <= n;
@@ -303,7 +333,9 @@ bool is_han(char32_t cp) {
            (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x3000 && cp <= 0x303F) ||
            (cp >= 0xFF00 && cp <= 0xFFEF);
 }
-bool is_japanese(char32_t cp) { return is_han(cp) || (cp >= 0x3040 && cp <= 0x30FF); }
+bool is_japanese(char32_t cp) {
+    return is_han(cp) || (cp >= 0x3040 && cp <= 0x30FF);
+}
 
 // Multi-byte CJK text uchardet gave no answer for: the first encoding that decodes the bytes
 // without error into mostly its own script.
@@ -350,7 +382,8 @@ DecodedText decode_legacy(std::string_view bytes, std::string_view declared) {
         if (auto text = decode_as("IBM500")) return *text;
     std::string detected = detect_with_uchardet(bytes);
     if (!detected.empty()) {
-        std::string name = upper_trimmed(detected) == "UTF-8" ? "UTF-8" : canonical_charset(detected);
+        std::string name =
+            upper_trimmed(detected) == "UTF-8" ? "UTF-8" : canonical_charset(detected);
         if (!name.empty())
             if (auto text = decode_as(name)) return *text;
     } else if (auto text = try_cjk_encodings(bytes)) {
@@ -400,7 +433,8 @@ bool mostly_controls(std::string_view text) {
 DecodedText finish(DecodedText decoded) {
     decoded.utf8 = normalise_newlines(std::move(decoded.utf8));
     if (!utf8::is_valid(decoded.utf8))
-        throw Error(ErrorCode::bad_document, "cannot convert text from " + decoded.encoding + " to UTF-8");
+        throw Error(ErrorCode::bad_document,
+                    "cannot convert text from " + decoded.encoding + " to UTF-8");
     return decoded;
 }
 
@@ -422,7 +456,8 @@ DecodedText decode_text(std::string_view bytes, std::string_view declared) {
 }
 
 bool looks_like_text(std::string_view head) {
-    if (detect_bom(head) || detect_zero_pattern(head)) return true;
+    if (detect_bom(head)) return true;
+    if (auto form = detect_zero_pattern(head)) return !mostly_controls(decode_unicode(head, *form));
     return !looks_binary(head);
 }
 
