@@ -2,7 +2,7 @@
 
 #include "base/error.h"
 #include "cli/commands.h"
-#include "cli/json_output.h"
+#include "api/json_output.h"
 #include "retriever/keyword_search.h"
 #include "retriever/snippet.h"
 
@@ -35,7 +35,7 @@ int command_search(CommandContext& context) {
     auto results = searcher.search(request);
 
     if (json) {
-        std::fprintf(context.out, "%s\n", search_results_json(results).dump(2).c_str());
+        std::fprintf(context.out, "%s\n", api::search_results_json(results).dump(2).c_str());
         return 0;
     }
     bool tty = ::isatty(::fileno(context.out));

@@ -1,19 +1,19 @@
 #include "base/error.h"
 #include "cli/commands.h"
-#include "cli/json_output.h"
+#include "api/json_output.h"
 
 namespace deskside::cli {
 
 int command_status(CommandContext& context) {
     CommandArgs args("status", context.invocation.args);
-    StatusOptions options;
+    api::StatusOptions options;
     bool json = args.flag("--json");
     options.errors = args.flag("--errors");
     options.check = args.flag("--check");
     if (!args.finish().empty()) throw Error(ErrorCode::invalid_argument, "status takes no arguments");
 
     store::DataDir dir(context.invocation.settings.get_string("data"));
-    nlohmann::json status = status_json(dir, options);
+    nlohmann::json status = api::status_json(dir, options);
     bool consistent = !options.check || status["check"]["consistent"].get<bool>();
     if (json) {
         std::fprintf(context.out, "%s\n", status.dump(2).c_str());

@@ -4,15 +4,24 @@ namespace deskside::http {
 
 int http_status_for(ErrorCode code) {
     switch (code) {
-        case ErrorCode::invalid_argument: return 400;
-        case ErrorCode::query_syntax: return 400;
-        case ErrorCode::unsupported: return 400;
-        case ErrorCode::not_found: return 404;
-        case ErrorCode::bad_document: return 422;
-        case ErrorCode::busy: return 503;
-        case ErrorCode::io: return 500;
-        case ErrorCode::corrupt_index: return 500;
-        case ErrorCode::internal: return 500;
+        case ErrorCode::invalid_argument:
+            return 400;
+        case ErrorCode::query_syntax:
+            return 400;
+        case ErrorCode::unsupported:
+            return 400;
+        case ErrorCode::not_found:
+            return 404;
+        case ErrorCode::bad_document:
+            return 422;
+        case ErrorCode::busy:
+            return 503;
+        case ErrorCode::io:
+            return 500;
+        case ErrorCode::corrupt_index:
+            return 500;
+        case ErrorCode::internal:
+            return 500;
     }
     return 500;
 }

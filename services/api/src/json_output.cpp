@@ -1,4 +1,4 @@
-#include "cli/json_output.h"
+#include "api/json_output.h"
 
 #include <ctime>
 
@@ -6,7 +6,7 @@
 #include "store/consistency.h"
 #include "store/keyword_index.h"
 
-namespace deskside::cli {
+namespace deskside::api {
 
 std::string iso_date(std::int64_t unix_seconds) {
     std::time_t t = static_cast<std::time_t>(unix_seconds);
@@ -123,4 +123,4 @@ nlohmann::json status_json(const store::DataDir& dir, const StatusOptions& optio
     return out;
 }
 
-}  // namespace deskside::cli
+}  // namespace deskside::api

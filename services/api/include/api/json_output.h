@@ -7,7 +7,7 @@
 #include "retriever/search_types.h"
 #include "store/data_dir.h"
 
-namespace deskside::cli {
+namespace deskside::api {
 
 nlohmann::json search_results_json(const retriever::SearchResults& results);
 
@@ -20,4 +20,4 @@ nlohmann::json status_json(const store::DataDir& dir, const StatusOptions& optio
 // "2024-03-01" (UTC) for a Unix time.
 std::string iso_date(std::int64_t unix_seconds);
 
-}  // namespace deskside::cli
+}  // namespace deskside::api
