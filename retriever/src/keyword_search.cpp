@@ -1,8 +1,9 @@
 #include "retriever/keyword_search.h"
 
+#include <xapian.h>
+
 #include <chrono>
 #include <map>
-#include <xapian.h>
 
 #include "base/error.h"
 #include "retriever/snippet.h"
@@ -16,9 +17,9 @@ using store::KeywordSchema;
 
 // Words too common to narrow an AND query; dropped by the parser except inside phrases.
 const char* const kEnglishStopwords[] = {
-    "a",    "an",   "and",  "are",  "as",   "at",  "be",   "but",   "by",    "for",  "if",
-    "in",   "into", "is",   "it",   "no",   "not", "of",   "on",    "or",    "such", "that",
-    "the",  "their", "then", "there", "these", "they", "this", "to", "was", "will", "with"};
+    "a",   "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",  "for",  "if",
+    "in",  "into",  "is",   "it",    "no",    "not",  "of",   "on",  "or",  "such", "that",
+    "the", "their", "then", "there", "these", "they", "this", "to",  "was", "will", "with"};
 
 constexpr std::size_t kSnippetBytes = 320;
 
@@ -77,8 +78,9 @@ SearchResults KeywordSearcher::search(const SearchRequest& request) {
             Xapian::DateRangeProcessor dates(KeywordSchema::date_slot, "date:");
             parser.add_rangeprocessor(&dates);
             parser.set_max_expansion(1000, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
-            unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
-                             Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;
+            unsigned flags =
+                Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
+                Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;
 
             Xapian::Query query;
             try {
@@ -98,7 +100,8 @@ SearchResults KeywordSearcher::search(const SearchRequest& request) {
                 filters.emplace_back(KeywordSchema::collection_prefix + request.collection);
             if (!request.types.empty()) {
                 std::vector<Xapian::Query> types;
-                for (const auto& type : request.types) types.emplace_back(KeywordSchema::type_prefix + type);
+                for (const auto& type : request.types)
+                    types.emplace_back(KeywordSchema::type_prefix + type);
                 filters.emplace_back(Xapian::Query::OP_OR, types.begin(), types.end());
             }
             if (!filters.empty()) {
@@ -120,7 +123,8 @@ SearchResults KeywordSearcher::search(const SearchRequest& request) {
             std::vector<std::int64_t> passage_ids;
             for (auto it = mset.begin(); it != mset.end(); ++it) passage_ids.push_back(*it);
             std::map<std::int64_t, store::PassageRecord> passages;
-            for (auto& p : state_->catalog.get_passages(passage_ids)) passages.emplace(p.id, std::move(p));
+            for (auto& p : state_->catalog.get_passages(passage_ids))
+                passages.emplace(p.id, std::move(p));
             std::map<std::int64_t, store::DocumentRecord> documents;
 
             results.hits.clear();
@@ -163,13 +167,15 @@ SearchResults KeywordSearcher::search(const SearchRequest& request) {
             break;
         } catch (const Xapian::DatabaseModifiedError&) {
             // A writer committed twice while we read: reopen and run again.
-            if (attempt >= 3) throw Error(ErrorCode::busy, "the index is changing too fast to read; try again");
+            if (attempt >= 3)
+                throw Error(ErrorCode::busy, "the index is changing too fast to read; try again");
         } catch (const Xapian::Error& e) {
             throw Error(ErrorCode::io, "search failed: " + e.get_description());
         }
     }
     results.elapsed_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     return results;
 }
 

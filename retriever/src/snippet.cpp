@@ -6,7 +6,8 @@ namespace deskside::retriever {
 
 PlainSnippet unmark_snippet(std::string_view marked) {
     static constexpr std::pair<std::string_view, char> kEntities[] = {
-        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&apos;", '\''}};
+        {"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},
+        {"&quot;", '"'}, {"&#39;", '\''}, {"&apos;", '\''}};
     PlainSnippet out;
     std::int64_t cp = 0;
     std::int64_t open_at = -1;

@@ -31,7 +31,8 @@ Invocation parse_invocation(int argc, const char* const* argv) {
         }
         if (name == "--config") {
             if (!has_value) {
-                if (i + 1 >= argc) throw Error(ErrorCode::invalid_argument, "--config needs a file name");
+                if (i + 1 >= argc)
+                    throw Error(ErrorCode::invalid_argument, "--config needs a file name");
                 value = argv[++i];
             }
             config_file = value;
@@ -42,7 +43,8 @@ Invocation parse_invocation(int argc, const char* const* argv) {
                 value = "true";
             } else if (!has_value) {
                 if (i + 1 >= argc)
-                    throw Error(ErrorCode::invalid_argument, name + " needs a value (see deskside --help)");
+                    throw Error(ErrorCode::invalid_argument,
+                                name + " needs a value (see deskside --help)");
                 value = argv[++i];
             }
             from_line.emplace_back(spec, value);
@@ -55,8 +57,10 @@ Invocation parse_invocation(int argc, const char* const* argv) {
         inv.args.push_back(arg);
     }
     if (config_file.empty()) {
-        if (const char* env = std::getenv("DESKSIDE_CONFIG"); env && *env) config_file = env;
-        else if (std::filesystem::exists("deskside.json")) config_file = "deskside.json";
+        if (const char* env = std::getenv("DESKSIDE_CONFIG"); env && *env)
+            config_file = env;
+        else if (std::filesystem::exists("deskside.json"))
+            config_file = "deskside.json";
     }
     if (!config_file.empty()) inv.settings.load_config_file(config_file);
     inv.settings.load_environment();
@@ -85,10 +89,12 @@ std::optional<std::string> CommandArgs::option(std::string_view name, std::strin
         }
         if (arg == name || (!short_name.empty() && arg == short_name)) {
             if (i + 1 >= args_.size())
-                throw Error(ErrorCode::invalid_argument,
-                            std::string(name) + " needs a value (see deskside " + command_ + " --help)");
+                throw Error(
+                    ErrorCode::invalid_argument,
+                    std::string(name) + " needs a value (see deskside " + command_ + " --help)");
             std::string value = args_[i + 1];
-            args_.erase(args_.begin() + static_cast<long>(i), args_.begin() + static_cast<long>(i) + 2);
+            args_.erase(args_.begin() + static_cast<long>(i),
+                        args_.begin() + static_cast<long>(i) + 2);
             return value;
         }
     }
@@ -101,17 +107,18 @@ std::optional<int> CommandArgs::int_option(std::string_view name, std::string_vi
     char* end = nullptr;
     long value = std::strtol(text->c_str(), &end, 10);
     if (text->empty() || *end != '\0' || value < 0 || value > 1'000'000)
-        throw Error(ErrorCode::invalid_argument,
-                    std::string(name) + " must be a whole number from 0 to 1000000, not '" + *text + "'");
+        throw Error(
+            ErrorCode::invalid_argument,
+            std::string(name) + " must be a whole number from 0 to 1000000, not '" + *text + "'");
     return static_cast<int>(value);
 }
 
 std::vector<std::string> CommandArgs::finish() {
     for (const auto& arg : args_) {
         if (arg.size() > 1 && arg[0] == '-' && !(arg[1] >= '0' && arg[1] <= '9'))
-            throw Error(ErrorCode::invalid_argument,
-                        "unknown option " + arg + " for `deskside " + command_ +
-                            "` (see deskside " + command_ + " --help)");
+            throw Error(ErrorCode::invalid_argument, "unknown option " + arg + " for `deskside " +
+                                                         command_ + "` (see deskside " + command_ +
+                                                         " --help)");
     }
     return args_;
 }

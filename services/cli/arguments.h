@@ -20,7 +20,7 @@ struct Invocation {
     std::string command;            // "" when none was given
     std::vector<std::string> args;  // the rest, settings flags removed
     Settings settings;
-    bool help = false;              // -h / --help anywhere
+    bool help = false;  // -h / --help anywhere
 };
 
 Invocation parse_invocation(int argc, const char* const* argv);
@@ -28,7 +28,7 @@ Invocation parse_invocation(int argc, const char* const* argv);
 // Takes flags out of a subcommand's arguments. Call flag()/option() for every flag the command
 // knows, then finish() to get the positional arguments; finish() rejects any flag left over.
 class CommandArgs {
-public:
+  public:
     CommandArgs(std::string command, std::vector<std::string> args)
         : command_(std::move(command)), args_(std::move(args)) {}
 
@@ -38,7 +38,7 @@ public:
     std::optional<int> int_option(std::string_view name, std::string_view short_name = "");
     std::vector<std::string> finish();
 
-private:
+  private:
     std::string command_;
     std::vector<std::string> args_;
 };

@@ -37,11 +37,13 @@ int command_index(CommandContext& context) {
     if (options.roots.empty())
         throw Error(ErrorCode::invalid_argument,
                     "give the folders or files to index: deskside index PATH... (see --help)");
-    if (options.collection.empty() || options.collection.find_first_of(" \t\n:") != std::string::npos)
-        throw Error(ErrorCode::invalid_argument,
-                    "collection name '" + options.collection + "' must be non-empty, without spaces or ':'");
+    if (options.collection.empty() ||
+        options.collection.find_first_of(" \t\n:") != std::string::npos)
+        throw Error(ErrorCode::invalid_argument, "collection name '" + options.collection +
+                                                     "' must be non-empty, without spaces or ':'");
     std::int64_t max_mb = settings.get_int("index.max_file_mb");
-    if (max_mb <= 0) throw Error(ErrorCode::invalid_argument, "index.max_file_mb must be at least 1");
+    if (max_mb <= 0)
+        throw Error(ErrorCode::invalid_argument, "index.max_file_mb must be at least 1");
     options.max_file_bytes = max_mb << 20;
     options.threads = static_cast<int>(settings.get_int("index.threads"));
     options.walk.include_hidden = settings.get_bool("index.include_hidden");
@@ -59,14 +61,17 @@ int command_index(CommandContext& context) {
 
     store::DataDir dir(settings.get_string("data"));
     std::unique_ptr<ingest::TerminalProgress> progress;
-    if (!quiet && ::isatty(STDERR_FILENO)) progress = std::make_unique<ingest::TerminalProgress>(stderr);
+    if (!quiet && ::isatty(STDERR_FILENO))
+        progress = std::make_unique<ingest::TerminalProgress>(stderr);
 
     auto summary = ingest::run_index(dir, options, progress.get(), context.log.child("index"),
                                      kill_hook_from_environment());
     if (summary.recovery.replayed || summary.recovery.erased)
-        std::fprintf(context.out, "recovered an interrupted run: %lld documents completed, %lld removals finished\n",
-                     static_cast<long long>(summary.recovery.replayed),
-                     static_cast<long long>(summary.recovery.erased));
+        std::fprintf(
+            context.out,
+            "recovered an interrupted run: %lld documents completed, %lld removals finished\n",
+            static_cast<long long>(summary.recovery.replayed),
+            static_cast<long long>(summary.recovery.erased));
     double mb = summary.bytes_read / 1e6;
     std::fprintf(context.out,
                  "indexed %lld, unchanged %lld, failed %lld, removed %lld in %s (%lld files, %lld "
@@ -74,7 +79,8 @@ int command_index(CommandContext& context) {
                  static_cast<long long>(summary.indexed), static_cast<long long>(summary.unchanged),
                  static_cast<long long>(summary.failed), static_cast<long long>(summary.removed),
                  ingest::format_duration(summary.seconds).c_str(),
-                 static_cast<long long>(summary.files_seen), static_cast<long long>(summary.passages), mb);
+                 static_cast<long long>(summary.files_seen),
+                 static_cast<long long>(summary.passages), mb);
     if (summary.failed > 0)
         std::fprintf(context.out, "%lld files failed: see `deskside status --errors`\n",
                      static_cast<long long>(summary.failed));

@@ -1,8 +1,8 @@
 #include <unistd.h>
 
+#include "api/json_output.h"
 #include "base/error.h"
 #include "cli/commands.h"
-#include "api/json_output.h"
 #include "retriever/keyword_search.h"
 #include "retriever/snippet.h"
 
@@ -28,10 +28,12 @@ int command_search(CommandContext& context) {
     bool json = args.flag("--json");
     auto words = args.finish();
     if (words.empty())
-        throw Error(ErrorCode::invalid_argument, "give a query: deskside search \"QUERY\" (see --help)");
+        throw Error(ErrorCode::invalid_argument,
+                    "give a query: deskside search \"QUERY\" (see --help)");
     for (const auto& word : words) request.query += (request.query.empty() ? "" : " ") + word;
 
-    retriever::KeywordSearcher searcher(store::DataDir(context.invocation.settings.get_string("data")));
+    retriever::KeywordSearcher searcher(
+        store::DataDir(context.invocation.settings.get_string("data")));
     auto results = searcher.search(request);
 
     if (json) {
@@ -50,16 +52,17 @@ int command_search(CommandContext& context) {
         std::string where = hit.path;
         if (hit.page > 0) where += "  · page " + std::to_string(hit.page);
         if (!hit.location.empty()) where += "  · " + hit.location;
-        std::fprintf(context.out, "%d. %s%s%s  %s(%.2f)%s\n   %s%s%s\n", hit.rank, bold, hit.title.c_str(),
-                     reset, dim, hit.score, reset, dim, where.c_str(), reset);
-        std::string snippet = retriever::render_highlights(hit.snippet, hit.highlights,
-                                                           tty ? "\033[1;33m" : "**", tty ? "\033[0m" : "**");
+        std::fprintf(context.out, "%d. %s%s%s  %s(%.2f)%s\n   %s%s%s\n", hit.rank, bold,
+                     hit.title.c_str(), reset, dim, hit.score, reset, dim, where.c_str(), reset);
+        std::string snippet = retriever::render_highlights(
+            hit.snippet, hit.highlights, tty ? "\033[1;33m" : "**", tty ? "\033[0m" : "**");
         for (char& c : snippet)
             if (c == '\n') c = ' ';
         std::fprintf(context.out, "   %s\n\n", snippet.c_str());
     }
-    std::fprintf(context.out, "%zu of about %llu matching passages (%.1f ms)\n", results.hits.size(),
-                 static_cast<unsigned long long>(results.estimated_matches), results.elapsed_ms);
+    std::fprintf(context.out, "%zu of about %llu matching passages (%.1f ms)\n",
+                 results.hits.size(), static_cast<unsigned long long>(results.estimated_matches),
+                 results.elapsed_ms);
     return 0;
 }
 

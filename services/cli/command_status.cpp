@@ -1,6 +1,6 @@
+#include "api/json_output.h"
 #include "base/error.h"
 #include "cli/commands.h"
-#include "api/json_output.h"
 
 namespace deskside::cli {
 
@@ -10,7 +10,8 @@ int command_status(CommandContext& context) {
     bool json = args.flag("--json");
     options.errors = args.flag("--errors");
     options.check = args.flag("--check");
-    if (!args.finish().empty()) throw Error(ErrorCode::invalid_argument, "status takes no arguments");
+    if (!args.finish().empty())
+        throw Error(ErrorCode::invalid_argument, "status takes no arguments");
 
     store::DataDir dir(context.invocation.settings.get_string("data"));
     nlohmann::json status = api::status_json(dir, options);
@@ -20,20 +21,25 @@ int command_status(CommandContext& context) {
         return consistent ? 0 : 3;
     }
     auto mb = [](std::uint64_t bytes) { return bytes / 1048576.0; };
-    std::fprintf(context.out, "data directory  %s\n", status["data_dir"].get<std::string>().c_str());
-    std::fprintf(context.out, "documents       %lld (%.1f MB of files)\n", status["documents"].get<long long>(),
+    std::fprintf(context.out, "data directory  %s\n",
+                 status["data_dir"].get<std::string>().c_str());
+    std::fprintf(context.out, "documents       %lld (%.1f MB of files)\n",
+                 status["documents"].get<long long>(),
                  mb(status["bytes_indexed"].get<std::uint64_t>()));
     std::fprintf(context.out, "passages        %lld\n", status["passages"].get<long long>());
     std::fprintf(context.out, "failed files    %lld\n", status["failed"].get<long long>());
     for (auto& [reason, count] : status["failure_reasons"].items())
         std::fprintf(context.out, "                  %d  %s\n", count.get<int>(), reason.c_str());
     if (status["unfinished"].get<long long>() > 0)
-        std::fprintf(context.out, "unfinished      %lld (an interrupted run; the next `deskside index` completes them)\n",
-                     status["unfinished"].get<long long>());
+        std::fprintf(
+            context.out,
+            "unfinished      %lld (an interrupted run; the next `deskside index` completes them)\n",
+            status["unfinished"].get<long long>());
     std::fprintf(context.out, "index size      %.1f MB catalog, %.1f MB keyword index\n",
                  mb(status["index_bytes"]["catalog"].get<std::uint64_t>()),
                  mb(status["index_bytes"]["keyword"].get<std::uint64_t>()));
-    std::fprintf(context.out, "language        %s\n", status["language"].get<std::string>().c_str());
+    std::fprintf(context.out, "language        %s\n",
+                 status["language"].get<std::string>().c_str());
     const auto& run = status["last_run"];
     if (run.is_null()) {
         std::fprintf(context.out, "last run        none\n");
@@ -41,7 +47,9 @@ int command_status(CommandContext& context) {
         std::fprintf(context.out, "last run        %s, interrupted before it finished\n",
                      run["started"].get<std::string>().c_str());
     } else {
-        std::fprintf(context.out, "last run        %s: indexed %lld, unchanged %lld, failed %lld, removed %lld in %.1f s\n",
+        std::fprintf(context.out,
+                     "last run        %s: indexed %lld, unchanged %lld, failed %lld, removed %lld "
+                     "in %.1f s\n",
                      run["started"].get<std::string>().c_str(), run["indexed"].get<long long>(),
                      run["unchanged"].get<long long>(), run["failed"].get<long long>(),
                      run["removed"].get<long long>(), run["seconds"].get<double>());
@@ -54,10 +62,12 @@ int command_status(CommandContext& context) {
     }
     if (options.check) {
         const auto& check = status["check"];
-        std::fprintf(context.out, "\nconsistency     %s (%lld catalog passages, %lld keyword passages)\n",
+        std::fprintf(context.out,
+                     "\nconsistency     %s (%lld catalog passages, %lld keyword passages)\n",
                      consistent ? "ok" : "PROBLEMS", check["catalog_passages"].get<long long>(),
                      check["keyword_passages"].get<long long>());
-        for (const auto& p : check["problems"]) std::fprintf(context.out, "  %s\n", p.get<std::string>().c_str());
+        for (const auto& p : check["problems"])
+            std::fprintf(context.out, "  %s\n", p.get<std::string>().c_str());
     }
     return consistent ? 0 : 3;
 }

@@ -91,16 +91,19 @@ int main(int argc, char** argv) {
             std::fputs(invocation.settings.markdown_table().c_str(), stdout);
             return 0;
         }
-        if (command.empty() || command == "help" || (invocation.help && !kCommandHelp.count(command))) {
+        if (command.empty() || command == "help" ||
+            (invocation.help && !kCommandHelp.count(command))) {
             if (argc > 1 && argv[1] == std::string("--version")) {
                 std::printf("deskside %s\n", DESKSIDE_VERSION);
                 return 0;
             }
             std::fputs(kUsage, stdout);
             std::fputs(invocation.settings.help_text().c_str(), stdout);
-            std::fputs("  --config FILE             JSON config file [default: ./deskside.json if present] "
-                       "[env: DESKSIDE_CONFIG]\n",
-                       stdout);
+            std::fputs(
+                "  --config FILE             JSON config file [default: ./deskside.json if "
+                "present] "
+                "[env: DESKSIDE_CONFIG]\n",
+                stdout);
             return command.empty() && !invocation.help ? 2 : 0;
         }
         if (invocation.help) {
@@ -110,12 +113,14 @@ int main(int argc, char** argv) {
             return 0;
         }
         auto level = parse_log_level(invocation.settings.get_string("log.level"));
-        cli::CommandContext context{invocation, Logger(std::make_shared<StderrSink>(), level), stdout};
+        cli::CommandContext context{invocation, Logger(std::make_shared<StderrSink>(), level),
+                                    stdout};
         if (command == "index") return cli::command_index(context);
         if (command == "search") return cli::command_search(context);
         if (command == "status") return cli::command_status(context);
         if (command == "serve") return cli::command_serve(context);
-        std::fprintf(stderr, "deskside: unknown command '%s' (see deskside --help)\n", command.c_str());
+        std::fprintf(stderr, "deskside: unknown command '%s' (see deskside --help)\n",
+                     command.c_str());
         return 2;
     } catch (const Error& e) {
         std::fprintf(stderr, "deskside: %s\n", e.what());

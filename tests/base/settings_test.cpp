@@ -10,14 +10,18 @@ namespace deskside {
 namespace {
 
 std::vector<SettingSpec> specs() {
-    return {{"data", SettingType::string, "./deskside-data", "DESKSIDE_TEST_DATA", "--data", "data dir"},
-            {"index.max_file_mb", SettingType::integer, "256", "DESKSIDE_TEST_MAX", "--max-file-mb", "limit"},
-            {"index.include_hidden", SettingType::boolean, "false", "", "--include-hidden", "hidden"}};
+    return {
+        {"data", SettingType::string, "./deskside-data", "DESKSIDE_TEST_DATA", "--data",
+         "data dir"},
+        {"index.max_file_mb", SettingType::integer, "256", "DESKSIDE_TEST_MAX", "--max-file-mb",
+         "limit"},
+        {"index.include_hidden", SettingType::boolean, "false", "", "--include-hidden", "hidden"}};
 }
 
 TEST(Settings, PrecedenceIsCommandLineThenEnvironmentThenConfigThenDefault) {
     testing::TempDir dir;
-    testing::write_file(dir / "deskside.json", R"({"data": "/from/config", "index": {"max_file_mb": 64}})");
+    testing::write_file(dir / "deskside.json",
+                        R"({"data": "/from/config", "index": {"max_file_mb": 64}})");
     Settings settings(specs());
     EXPECT_EQ(settings.get_string("data"), "./deskside-data");
     settings.load_config_file(dir / "deskside.json");

@@ -8,10 +8,10 @@ namespace {
 TEST(Utf8, ValidatesWellFormedTextAndRejectsMalformed) {
     EXPECT_TRUE(utf8::is_valid("plain ASCII"));
     EXPECT_TRUE(utf8::is_valid("Grüße, 日本語, 😀"));
-    EXPECT_FALSE(utf8::is_valid("\xC3"));              // truncated
-    EXPECT_FALSE(utf8::is_valid("\xC0\xAF"));          // overlong '/'
-    EXPECT_FALSE(utf8::is_valid("\xED\xA0\x80"));      // UTF-16 surrogate
-    EXPECT_FALSE(utf8::is_valid("caf\xE9"));           // Latin-1 é
+    EXPECT_FALSE(utf8::is_valid("\xC3"));          // truncated
+    EXPECT_FALSE(utf8::is_valid("\xC0\xAF"));      // overlong '/'
+    EXPECT_FALSE(utf8::is_valid("\xED\xA0\x80"));  // UTF-16 surrogate
+    EXPECT_FALSE(utf8::is_valid("caf\xE9"));       // Latin-1 é
 }
 
 TEST(Utf8, EscapesInvalidBytesForDisplay) {

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 using testing::run_deskside;
 
 class CliTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         for (const char* name : {"html/tika-testHTML.html", "md/tika-testMARKDOWN.md",
                                  "txt/chardet-SHIFT_JIS-_ude_1.txt", "txt/tika-multi-language.txt"})
@@ -49,7 +49,8 @@ TEST_F(CliTest, HelpAndUsageErrors) {
 TEST_F(CliTest, IndexThenSearchAndStatusWithDataAnywhereOnTheLine) {
     auto indexed = run_deskside({"--data", data(), "index", docs().string()});
     ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
-    EXPECT_NE(indexed.out.find("indexed 4, unchanged 0, failed 0, removed 0"), std::string::npos) << indexed.out;
+    EXPECT_NE(indexed.out.find("indexed 4, unchanged 0, failed 0, removed 0"), std::string::npos)
+        << indexed.out;
     auto again = run_deskside({"index", docs().string(), "--data=" + data()});
     EXPECT_NE(again.out.find("indexed 0, unchanged 4"), std::string::npos) << again.out;
 
@@ -70,16 +71,17 @@ TEST_F(CliTest, IndexThenSearchAndStatusWithDataAnywhereOnTheLine) {
 
 TEST_F(CliTest, SearchJsonFollowsTheDocumentedSchema) {
     ASSERT_EQ(run_deskside({"index", docs().string(), "--data", data()}).exit_code, 0);
-    auto result = run_deskside({"search", "\"Project Gutenberg\"", "-n", "3", "--json", "--data", data()});
+    auto result =
+        run_deskside({"search", "\"Project Gutenberg\"", "-n", "3", "--json", "--data", data()});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     auto json = nlohmann::json::parse(result.out);
     EXPECT_EQ(json["query"], "\"Project Gutenberg\"");
     EXPECT_TRUE(json["estimated_matches"].is_number());
     ASSERT_GE(json["results"].size(), 1u);
     const auto& hit = json["results"][0];
-    for (const char* field : {"rank", "score", "document_id", "passage_id", "title", "path", "type",
-                              "collection", "date", "page", "location", "heading", "char_start",
-                              "char_end", "snippet", "highlights"})
+    for (const char* field :
+         {"rank", "score", "document_id", "passage_id", "title", "path", "type", "collection",
+          "date", "page", "location", "heading", "char_start", "char_end", "snippet", "highlights"})
         EXPECT_TRUE(hit.contains(field)) << field;
     EXPECT_EQ(hit["rank"], 1);
     EXPECT_EQ(hit["type"], "text");
@@ -89,7 +91,8 @@ TEST_F(CliTest, SearchJsonFollowsTheDocumentedSchema) {
     std::string snippet = hit["snippet"];
     auto span = hit["highlights"][0];
     std::u32string cps;
-    for (char c : snippet) if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) cps += U'x';
+    for (char c : snippet)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) cps += U'x';
     EXPECT_LE(span[1].get<std::size_t>(), cps.size());
 }
 
@@ -108,7 +111,8 @@ TEST_F(CliTest, FailedFilesGiveExitOneAndAreListed) {
     auto errors = run_deskside({"status", "--errors", "--data", data()});
     EXPECT_NE(errors.out.find("empty.txt"), std::string::npos);
     EXPECT_NE(errors.out.find("empty file"), std::string::npos);
-    auto json = nlohmann::json::parse(run_deskside({"status", "--errors", "--json", "--data", data()}).out);
+    auto json =
+        nlohmann::json::parse(run_deskside({"status", "--errors", "--json", "--data", data()}).out);
     ASSERT_EQ(json["errors"].size(), 1u);
     EXPECT_NE(json["errors"][0]["path"].get<std::string>().find("empty.txt"), std::string::npos);
 }
@@ -131,7 +135,8 @@ TEST_F(CliTest, ASecondIndexRunOnTheSameDataIsRefused) {
 
 TEST_F(CliTest, ConfigFileSetsTheDataDirectory) {
     testing::write_file(tmp_ / "deskside.json", "{\"data\": \"" + data() + "\"}");
-    auto result = run_deskside({"index", docs().string(), "--config", (tmp_ / "deskside.json").string()});
+    auto result =
+        run_deskside({"index", docs().string(), "--config", (tmp_ / "deskside.json").string()});
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_TRUE(fs::exists(fs::path(data()) / "catalog.sqlite"));
     testing::write_file(tmp_ / "bad.json", "{\"dta\": 1}");

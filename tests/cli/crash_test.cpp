@@ -22,14 +22,16 @@ using testing::run_deskside;
 // that makes every copy distinct (so each is its own document with its own passages).
 int make_documents(const fs::path& folder, int copies) {
     int count = 0;
-    for (const char* name : {"txt/chardet-SHIFT_JIS-_ude_1.txt", "txt/chardet-Johab-mdir-doc.txt",
-                             "html/tika-tika434.html", "html/tika-resume.html", "txt/tika-multi-language.txt"}) {
+    for (const char* name :
+         {"txt/chardet-SHIFT_JIS-_ude_1.txt", "txt/chardet-Johab-mdir-doc.txt",
+          "html/tika-tika434.html", "html/tika-resume.html", "txt/tika-multi-language.txt"}) {
         std::string original = testing::read_file(testing::corpus_dir() / name);
         for (int i = 0; i < copies; ++i) {
             fs::path target = folder / ("copy" + std::to_string(i)) / fs::path(name).filename();
             std::string marker = "\n\nuniquemarker" + std::to_string(count) + "\n";
             bool html = target.extension() == ".html";
-            testing::write_file(target, html ? original + "<p>" + marker + "</p>" : original + marker);
+            testing::write_file(target,
+                                html ? original + "<p>" + marker + "</p>" : original + marker);
             ++count;
         }
     }
@@ -46,15 +48,15 @@ void expect_complete_and_consistent(const fs::path& data, int documents) {
     EXPECT_EQ(catalog.counts().documents, documents);
     // Each distinct marker is found in exactly one document.
     for (int i : {0, documents / 2, documents - 1}) {
-        auto result = run_deskside({"search", "uniquemarker" + std::to_string(i), "--json", "--per-doc", "0",
-                                    "--data", data.string()});
+        auto result = run_deskside({"search", "uniquemarker" + std::to_string(i), "--json",
+                                    "--per-doc", "0", "--data", data.string()});
         auto json = nlohmann::json::parse(result.out);
         EXPECT_EQ(json["results"].size(), 1u) << "uniquemarker" << i;
     }
 }
 
 class CrashTest : public ::testing::Test {
-protected:
+  protected:
     fs::path docs() const { return tmp_ / "docs"; }
     fs::path data() const { return tmp_ / "data"; }
     testing::TempDir tmp_;
@@ -69,12 +71,14 @@ TEST_F(CrashTest, KilledAtEveryStepOfTheCommitOrderAndResumed) {
         auto killed = run_deskside({"index", docs().string(), "--data", data().string()},
                                    {std::string("DESKSIDE_TEST_KILL_AT=") + step + ":1"});
         EXPECT_EQ(killed.signal, SIGKILL);
-        auto status = nlohmann::json::parse(run_deskside({"status", "--json", "--data", data().string()}).out);
+        auto status = nlohmann::json::parse(
+            run_deskside({"status", "--json", "--data", data().string()}).out);
         EXPECT_GT(status["unfinished"].get<int>(), 0);  // the killed batch is still pending
         EXPECT_FALSE(status["last_run"]["completed"].get<bool>());
         auto resumed = run_deskside({"index", docs().string(), "--data", data().string()});
         EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
-        EXPECT_NE(resumed.out.find("recovered an interrupted run"), std::string::npos) << resumed.out;
+        EXPECT_NE(resumed.out.find("recovered an interrupted run"), std::string::npos)
+            << resumed.out;
         expect_complete_and_consistent(data(), documents);
     }
     // Removal steps: delete some files and prune, killed mid-removal.
@@ -89,7 +93,8 @@ TEST_F(CrashTest, KilledAtEveryStepOfTheCommitOrderAndResumed) {
         auto killed = run_deskside({"index", docs().string(), "--prune", "--data", data().string()},
                                    {std::string("DESKSIDE_TEST_KILL_AT=") + step + ":1"});
         EXPECT_EQ(killed.signal, SIGKILL);
-        auto resumed = run_deskside({"index", docs().string(), "--prune", "--data", data().string()});
+        auto resumed =
+            run_deskside({"index", docs().string(), "--prune", "--data", data().string()});
         EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
         auto search = nlohmann::json::parse(
             run_deskside({"search", "ephemeral", "--json", "--data", data().string()}).out);
@@ -105,7 +110,8 @@ TEST_F(CrashTest, KilledAtRandomMomentsAndResumed) {
     std::uniform_int_distribution<int> delay_ms(20, 400);
     int killed_runs = 0;
     for (int round = 0; round < 6; ++round) {
-        testing::Process run({DESKSIDE_BINARY, "index", docs().string(), "--data", data().string()});
+        testing::Process run(
+            {DESKSIDE_BINARY, "index", docs().string(), "--data", data().string()});
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
         run.kill_now();
         auto result = run.wait();

@@ -14,7 +14,7 @@ namespace deskside::retriever {
 namespace {
 
 class KeywordSearchTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         tmp_ = new testing::TempDir();
         ingest::IndexOptions options;

@@ -98,7 +98,8 @@ TEST(Catalog, ErasingADocumentRemovesItsPassages) {
 
 TEST(Catalog, RefusesAFileThatIsNotACatalog) {
     testing::TempDir dir;
-    testing::write_file(dir / "catalog.sqlite", "this is not a database, just some text that is long enough");
+    testing::write_file(dir / "catalog.sqlite",
+                        "this is not a database, just some text that is long enough");
     try {
         Catalog catalog(dir / "catalog.sqlite", Catalog::Mode::read_only);
         FAIL() << "opened a non-catalog";

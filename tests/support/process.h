@@ -22,7 +22,7 @@ struct ProcessResult {
 };
 
 class Process {
-public:
+  public:
     // Starts `argv` with extra environment entries ("NAME=value").
     Process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {
         int out_pipe[2], err_pipe[2];
@@ -82,7 +82,7 @@ public:
         return result_;
     }
 
-private:
+  private:
     pid_t pid_ = -1;
     int out_fd_ = -1, err_fd_ = -1;
     bool waited_ = false;
@@ -90,7 +90,8 @@ private:
 };
 
 // Runs the deskside binary built with the tests to completion.
-inline ProcessResult run_deskside(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
+inline ProcessResult run_deskside(std::vector<std::string> args,
+                                  const std::vector<std::string>& env = {}) {
     args.insert(args.begin(), DESKSIDE_BINARY);
     return Process(args, env).wait();
 }

@@ -17,7 +17,9 @@ inline std::filesystem::path shared_dir() {
     return std::filesystem::path(DESKSIDE_SOURCE_DIR) / ".." / "shared";
 }
 
-inline std::filesystem::path corpus_dir() { return shared_dir() / "corpus" / "office"; }
+inline std::filesystem::path corpus_dir() {
+    return shared_dir() / "corpus" / "office";
+}
 
 inline std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -33,7 +35,7 @@ inline void write_file(const std::filesystem::path& path, std::string_view conte
 }
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::random_device rd;
         auto base = std::filesystem::temp_directory_path();
@@ -51,7 +53,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

@@ -6,15 +6,24 @@ namespace deskside {
 
 std::string_view error_code_name(ErrorCode code) {
     switch (code) {
-        case ErrorCode::invalid_argument: return "invalid_argument";
-        case ErrorCode::query_syntax: return "query_syntax";
-        case ErrorCode::not_found: return "not_found";
-        case ErrorCode::busy: return "busy";
-        case ErrorCode::unsupported: return "unsupported";
-        case ErrorCode::bad_document: return "bad_document";
-        case ErrorCode::io: return "io";
-        case ErrorCode::corrupt_index: return "corrupt_index";
-        case ErrorCode::internal: return "internal";
+        case ErrorCode::invalid_argument:
+            return "invalid_argument";
+        case ErrorCode::query_syntax:
+            return "query_syntax";
+        case ErrorCode::not_found:
+            return "not_found";
+        case ErrorCode::busy:
+            return "busy";
+        case ErrorCode::unsupported:
+            return "unsupported";
+        case ErrorCode::bad_document:
+            return "bad_document";
+        case ErrorCode::io:
+            return "io";
+        case ErrorCode::corrupt_index:
+            return "corrupt_index";
+        case ErrorCode::internal:
+            return "internal";
     }
     return "internal";
 }
@@ -26,8 +35,10 @@ bool is_user_error(ErrorCode code) {
         case ErrorCode::not_found:
         case ErrorCode::busy:
         case ErrorCode::unsupported:
-        case ErrorCode::bad_document: return true;
-        default: return false;
+        case ErrorCode::bad_document:
+            return true;
+        default:
+            return false;
     }
 }
 

@@ -12,8 +12,8 @@ LogLevel parse_log_level(std::string_view name) {
     if (name == "warn") return LogLevel::warn;
     if (name == "error") return LogLevel::error;
     if (name == "off") return LogLevel::off;
-    throw Error(ErrorCode::invalid_argument,
-                "unknown log level '" + std::string(name) + "': use debug, info, warn, error or off");
+    throw Error(ErrorCode::invalid_argument, "unknown log level '" + std::string(name) +
+                                                 "': use debug, info, warn, error or off");
 }
 
 void StderrSink::write(LogLevel level, std::string_view component, std::string_view message,

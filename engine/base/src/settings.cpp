@@ -12,9 +12,12 @@ namespace {
 
 std::string describe_type(SettingType type) {
     switch (type) {
-        case SettingType::integer: return "an integer";
-        case SettingType::boolean: return "true or false";
-        default: return "a string";
+        case SettingType::integer:
+            return "an integer";
+        case SettingType::boolean:
+            return "true or false";
+        default:
+            return "a string";
     }
 }
 
@@ -118,7 +121,8 @@ void Settings::set_from_command_line(std::string_view name, std::string value) {
 
 std::string Settings::get_string(std::string_view name) const {
     auto it = values_.find(name);
-    if (it == values_.end()) throw Error(ErrorCode::internal, "no setting named " + std::string(name));
+    if (it == values_.end())
+        throw Error(ErrorCode::internal, "no setting named " + std::string(name));
     return it->second.text;
 }
 
@@ -145,8 +149,10 @@ std::string Settings::help_text() const {
         if (spec.flag.empty()) continue;
         std::string left = "  " + spec.flag;
         if (spec.type != SettingType::boolean) left += " VALUE";
-        if (left.size() < 26) left.resize(26, ' ');
-        else left += "  ";
+        if (left.size() < 26)
+            left.resize(26, ' ');
+        else
+            left += "  ";
         out << left << spec.help;
         if (!spec.default_value.empty()) out << " [default: " << spec.default_value << "]";
         if (!spec.env.empty()) out << " [env: " << spec.env << "]";

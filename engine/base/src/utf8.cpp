@@ -10,14 +10,22 @@ std::size_t sequence_length(std::string_view text, std::size_t pos) {
     if (b0 < 0x80) return 1;
     std::size_t need;
     unsigned char lo = 0x80, hi = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) need = 2;
-    else if (b0 == 0xE0) need = 3, lo = 0xA0;
-    else if (b0 == 0xED) need = 3, hi = 0x9F;  // no UTF-16 surrogates
-    else if (b0 >= 0xE1 && b0 <= 0xEF) need = 3;
-    else if (b0 == 0xF0) need = 4, lo = 0x90;
-    else if (b0 == 0xF4) need = 4, hi = 0x8F;
-    else if (b0 >= 0xF1 && b0 <= 0xF3) need = 4;
-    else return 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+        need = 2;
+    else if (b0 == 0xE0)
+        need = 3, lo = 0xA0;
+    else if (b0 == 0xED)
+        need = 3, hi = 0x9F;  // no UTF-16 surrogates
+    else if (b0 >= 0xE1 && b0 <= 0xEF)
+        need = 3;
+    else if (b0 == 0xF0)
+        need = 4, lo = 0x90;
+    else if (b0 == 0xF4)
+        need = 4, hi = 0x8F;
+    else if (b0 >= 0xF1 && b0 <= 0xF3)
+        need = 4;
+    else
+        return 0;
     if (pos + need > text.size()) return 0;
     if (byte(pos + 1) < lo || byte(pos + 1) > hi) return 0;
     for (std::size_t i = 2; i < need; ++i)
@@ -69,14 +77,23 @@ char32_t decode(std::string_view text, std::size_t& pos) {
         ++pos;
         return 0xFFFD;
     }
-    auto b = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(text[pos + i])); };
+    auto b = [&](std::size_t i) {
+        return static_cast<char32_t>(static_cast<unsigned char>(text[pos + i]));
+    };
     char32_t cp;
     switch (n) {
-        case 1: cp = b(0); break;
-        case 2: cp = ((b(0) & 0x1F) << 6) | (b(1) & 0x3F); break;
-        case 3: cp = ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F); break;
+        case 1:
+            cp = b(0);
+            break;
+        case 2:
+            cp = ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+            break;
+        case 3:
+            cp = ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+            break;
         default:
-            cp = ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+            cp = ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) |
+                 (b(3) & 0x3F);
     }
     pos += n;
     return cp;
@@ -102,13 +119,13 @@ void append(std::string& out, char32_t cp) {
 }
 
 bool is_cjk(char32_t cp) {
-    return (cp >= 0x3040 && cp <= 0x30FF) ||    // Hiragana, Katakana
-           (cp >= 0x3400 && cp <= 0x4DBF) ||    // CJK Extension A
-           (cp >= 0x4E00 && cp <= 0x9FFF) ||    // CJK Unified Ideographs
-           (cp >= 0xAC00 && cp <= 0xD7AF) ||    // Hangul syllables
-           (cp >= 0x1100 && cp <= 0x11FF) ||    // Hangul Jamo
-           (cp >= 0xF900 && cp <= 0xFAFF) ||    // CJK Compatibility Ideographs
-           (cp >= 0x20000 && cp <= 0x2FA1F);    // Extensions B..F, compatibility supplement
+    return (cp >= 0x3040 && cp <= 0x30FF) ||  // Hiragana, Katakana
+           (cp >= 0x3400 && cp <= 0x4DBF) ||  // CJK Extension A
+           (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK Unified Ideographs
+           (cp >= 0xAC00 && cp <= 0xD7AF) ||  // Hangul syllables
+           (cp >= 0x1100 && cp <= 0x11FF) ||  // Hangul Jamo
+           (cp >= 0xF900 && cp <= 0xFAFF) ||  // CJK Compatibility Ideographs
+           (cp >= 0x20000 && cp <= 0x2FA1F);  // Extensions B..F, compatibility supplement
 }
 
 std::string_view truncate(std::string_view text, std::size_t max_bytes) {

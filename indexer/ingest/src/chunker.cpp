@@ -25,7 +25,8 @@ struct Unit {
 };
 
 // Byte offsets where sentences start within text[begin, end), the first being `begin`.
-std::vector<std::size_t> sentence_starts(std::string_view text, std::size_t begin, std::size_t end) {
+std::vector<std::size_t> sentence_starts(std::string_view text, std::size_t begin,
+                                         std::size_t end) {
     std::vector<std::size_t> starts{begin};
     bool after_end_mark = false;
     for (std::size_t pos = begin; pos < end;) {
@@ -52,8 +53,9 @@ std::size_t trim_end(std::string_view text, std::size_t begin, std::size_t end) 
 }
 
 class UnitBuilder {
-public:
-    UnitBuilder(std::string_view text, const ChunkOptions& options) : text_(text), options_(options) {}
+  public:
+    UnitBuilder(std::string_view text, const ChunkOptions& options)
+        : text_(text), options_(options) {}
 
     // Appends the units of one block, splitting it at sentences (then words) if it is too long.
     void add_block(std::size_t block, std::size_t byte_start, std::size_t byte_end,
@@ -86,8 +88,9 @@ public:
             push(block, piece_start, trim_end(text_, piece_start, byte_end), piece_words, units);
     }
 
-private:
-    void split_by_words(std::size_t block, std::size_t begin, std::size_t end, std::vector<Unit>& units) {
+  private:
+    void split_by_words(std::size_t block, std::size_t begin, std::size_t end,
+                        std::vector<Unit>& units) {
         std::size_t piece_start = begin;
         int words = 0;
         bool in_word = false;
@@ -107,7 +110,8 @@ private:
         if (words > 0) push(block, piece_start, trim_end(text_, piece_start, end), words, units);
     }
 
-    void push(std::size_t block, std::size_t begin, std::size_t end, int words, std::vector<Unit>& units) {
+    void push(std::size_t block, std::size_t begin, std::size_t end, int words,
+              std::vector<Unit>& units) {
         if (end <= begin) return;
         Unit unit;
         unit.block = block;
@@ -164,7 +168,8 @@ std::string document_text(const ExtractedDocument& document) {
     return text;
 }
 
-std::vector<Passage> chunk_document(const ExtractedDocument& document, const ChunkOptions& options) {
+std::vector<Passage> chunk_document(const ExtractedDocument& document,
+                                    const ChunkOptions& options) {
     const std::string text = document_text(document);
     std::vector<const Block*> blocks;
     for (const auto& block : document.blocks)
@@ -179,8 +184,8 @@ std::vector<Passage> chunk_document(const ExtractedDocument& document, const Chu
     }
 
     std::vector<Passage> passages;
-    std::string current_heading;  // nearest heading before the unit being placed
-    std::size_t begin = 0;        // first unit of the open passage
+    std::string current_heading;                   // nearest heading before the unit being placed
+    std::size_t begin = 0;                         // first unit of the open passage
     std::size_t overlap_byte = std::string::npos;  // passage starts inside units[begin-1]
     std::int64_t overlap_cp = 0;
     std::string passage_heading;
@@ -192,11 +197,13 @@ std::vector<Passage> chunk_document(const ExtractedDocument& document, const Chu
         const Unit& last = units[end - 1];
         Passage p;
         p.ordinal = static_cast<int>(passages.size());
-        std::size_t start_byte = overlap_byte != std::string::npos ? overlap_byte : first.byte_start;
+        std::size_t start_byte =
+            overlap_byte != std::string::npos ? overlap_byte : first.byte_start;
         p.char_start = overlap_byte != std::string::npos ? overlap_cp : first.cp_start;
         p.char_end = last.cp_end;
         p.text = text.substr(start_byte, last.byte_end - start_byte);
-        const Block& start_block = *blocks[overlap_byte != std::string::npos ? units[begin - 1].block : first.block];
+        const Block& start_block =
+            *blocks[overlap_byte != std::string::npos ? units[begin - 1].block : first.block];
         p.page = start_block.page;
         p.location = start_block.location;
         p.heading = passage_heading;
@@ -218,23 +225,25 @@ std::vector<Passage> chunk_document(const ExtractedDocument& document, const Chu
                 overlap_byte = *it;
             }
             if (overlap_byte != std::string::npos)
-                overlap_cp = last.cp_start + static_cast<std::int64_t>(utf8::length(
-                                 std::string_view(text).substr(last.byte_start, overlap_byte - last.byte_start)));
+                overlap_cp = last.cp_start +
+                             static_cast<std::int64_t>(utf8::length(std::string_view(text).substr(
+                                 last.byte_start, overlap_byte - last.byte_start)));
         }
         begin = end;
-        words = overlap_byte != std::string::npos
-                    ? count_words(std::string_view(text).substr(overlap_byte, last.byte_end - overlap_byte))
-                    : 0;
+        words = overlap_byte != std::string::npos ? count_words(std::string_view(text).substr(
+                                                        overlap_byte, last.byte_end - overlap_byte))
+                                                  : 0;
     };
 
     for (std::size_t i = 0; i < units.size(); ++i) {
         const Unit& unit = units[i];
         const Block& block = *blocks[unit.block];
         bool is_heading = block.kind == BlockKind::heading;
-        bool new_page = i > begin && block.page != 0 && block.page != blocks[units[begin].block]->page;
+        bool new_page =
+            i > begin && block.page != 0 && block.page != blocks[units[begin].block]->page;
         bool boundary = is_heading || new_page;
-        if (i > begin && ((boundary && words >= options.min_words) ||
-                          words + unit.words > options.max_words)) {
+        if (i > begin &&
+            ((boundary && words >= options.min_words) || words + unit.words > options.max_words)) {
             flush(i);
         }
         if (i == begin) passage_heading = is_heading ? block.text : current_heading;
@@ -255,7 +264,8 @@ std::vector<Passage> chunk_document(const ExtractedDocument& document, const Chu
             std::string_view all(text);
             auto byte_of = [&](std::int64_t target) {
                 std::size_t pos = 0;
-                for (std::int64_t cp = 0; cp < target && pos < all.size(); ++cp) utf8::decode(all, pos);
+                for (std::int64_t cp = 0; cp < target && pos < all.size(); ++cp)
+                    utf8::decode(all, pos);
                 return pos;
             };
             std::size_t from = byte_of(prev.char_start), to = byte_of(tail.char_end);

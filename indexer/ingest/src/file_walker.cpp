@@ -19,9 +19,10 @@ namespace {
 bool is_skipped_name(const std::string& name) {
     if (name.empty() || name[0] == '.') return true;
     if (name.size() >= 2 && name[0] == '~' && name[1] == '$') return true;  // Office lock file
-    if (name.back() == '~') return true;                                     // editor backup
-    static const char* kSystemNames[] = {"Thumbs.db", "desktop.ini", "ehthumbs.db", "Icon\r",
-                                         "$RECYCLE.BIN", "System Volume Information", "lost+found"};
+    if (name.back() == '~') return true;                                    // editor backup
+    static const char* kSystemNames[] = {"Thumbs.db", "desktop.ini",  "ehthumbs.db",
+                                         "Icon\r",    "$RECYCLE.BIN", "System Volume Information",
+                                         "lost+found"};
     for (const char* system : kSystemNames)
         if (name == system) return true;
     return false;
@@ -36,7 +37,7 @@ struct DirCloser {
 };
 
 class Walker {
-public:
+  public:
     Walker(const WalkOptions& options, WalkResult& result) : options_(options), result_(result) {
         for (const auto& dir : options.exclude_dirs) {
             struct stat st {};
@@ -48,8 +49,13 @@ public:
         struct stat st {};
         if (::stat(path.c_str(), &st) != 0) {
             int err = errno;
-            if (is_root) throw Error(ErrorCode::not_found, "cannot index " + path.string() + ": " + std::strerror(err));
-            problem(path, err == ENOENT ? "broken symbolic link" : std::string("cannot stat: ") + std::strerror(err), nullptr);
+            if (is_root)
+                throw Error(ErrorCode::not_found,
+                            "cannot index " + path.string() + ": " + std::strerror(err));
+            problem(path,
+                    err == ENOENT ? "broken symbolic link"
+                                  : std::string("cannot stat: ") + std::strerror(err),
+                    nullptr);
             return;
         }
         if (S_ISDIR(st.st_mode)) {
@@ -66,12 +72,13 @@ public:
                 problem(path, "file name is not valid UTF-8: rename the file to index it", &st);
                 return;
             }
-            result_.files.push_back(WalkedFile{path, static_cast<std::int64_t>(st.st_size), mtime_ns(st)});
+            result_.files.push_back(
+                WalkedFile{path, static_cast<std::int64_t>(st.st_size), mtime_ns(st)});
         }
         // Sockets, FIFOs and devices are not documents: skipped silently.
     }
 
-private:
+  private:
     void visit_directory(const std::filesystem::path& dir) {
         std::unique_ptr<DIR, DirCloser> handle(::opendir(dir.c_str()));
         if (!handle) {
@@ -120,9 +127,10 @@ WalkResult walk_files(const std::vector<std::filesystem::path>& roots, const Wal
     for (const auto& root : roots) walker.visit(normalized_path(root), true);
     std::sort(result.files.begin(), result.files.end(),
               [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
-    result.files.erase(std::unique(result.files.begin(), result.files.end(),
-                                   [](const WalkedFile& a, const WalkedFile& b) { return a.path == b.path; }),
-                       result.files.end());
+    result.files.erase(
+        std::unique(result.files.begin(), result.files.end(),
+                    [](const WalkedFile& a, const WalkedFile& b) { return a.path == b.path; }),
+        result.files.end());
     return result;
 }
 

@@ -40,7 +40,8 @@ struct WorkResult {
 
 std::string read_whole_file(const std::filesystem::path& path, std::int64_t expected_size) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(ErrorCode::bad_document, std::string("cannot open: ") + std::strerror(errno));
+    if (fd < 0)
+        throw Error(ErrorCode::bad_document, std::string("cannot open: ") + std::strerror(errno));
     std::string bytes;
     bytes.reserve(static_cast<std::size_t>(expected_size));
     char buffer[1 << 16];
@@ -65,7 +66,7 @@ std::string megabytes(std::int64_t bytes) {
 }
 
 class FileProcessor {
-public:
+  public:
     FileProcessor(const IndexOptions& options, const ExtractorRegistry& registry)
         : options_(options), registry_(registry) {}
 
@@ -87,7 +88,7 @@ public:
         return result;
     }
 
-private:
+  private:
     void fill(WorkResult& result) const {
         const WalkedFile& file = result.item.file;
         if (file.size > options_.max_file_bytes)
@@ -101,18 +102,21 @@ private:
             result.kind = WorkResult::Kind::same_content;
             return;
         }
-        if (bytes.empty()) throw Error(ErrorCode::bad_document, "empty file (0 bytes): nothing to index");
+        if (bytes.empty())
+            throw Error(ErrorCode::bad_document, "empty file (0 bytes): nothing to index");
         FileType type = detect_file_type(file.path, std::string_view(bytes).substr(0, 65536));
         const Extractor* extractor = registry_.find(type);
         if (!extractor) {
             if (type.format == "binary")
-                throw Error(ErrorCode::bad_document, "not a document: binary data of no known format");
-            throw Error(ErrorCode::unsupported,
-                        "unsupported format: " + type.format + " (" + type.mime +
-                            "); this build has no extractor for it");
+                throw Error(ErrorCode::bad_document,
+                            "not a document: binary data of no known format");
+            throw Error(ErrorCode::unsupported, "unsupported format: " + type.format + " (" +
+                                                    type.mime +
+                                                    "); this build has no extractor for it");
         }
         ExtractOptions extract_options;
-        ExtractedDocument extracted = extractor->extract(SourceFile{file.path, bytes, type}, extract_options);
+        ExtractedDocument extracted =
+            extractor->extract(SourceFile{file.path, bytes, type}, extract_options);
         std::vector<Passage> passages = chunk_document(extracted, options_.chunk);
         if (passages.empty())
             throw Error(ErrorCode::bad_document, "no text found in this " + type.format + " file");
@@ -125,11 +129,13 @@ private:
         d.content_hash = std::move(hash);
         d.format = extracted.format.empty() ? type.format : extracted.format;
         d.mime = type.mime;
-        d.title = extracted.metadata.title.empty() ? file.path.stem().string() : extracted.metadata.title;
+        d.title =
+            extracted.metadata.title.empty() ? file.path.stem().string() : extracted.metadata.title;
         d.author = extracted.metadata.author;
         d.date = extracted.metadata.modified ? extracted.metadata.modified
-                 : extracted.metadata.created ? extracted.metadata.created
-                                              : std::optional<std::int64_t>(file.mtime_ns / 1'000'000'000);
+                 : extracted.metadata.created
+                     ? extracted.metadata.created
+                     : std::optional<std::int64_t>(file.mtime_ns / 1'000'000'000);
         d.language = extracted.metadata.language.empty() ? options_.keyword.language
                                                          : extracted.metadata.language;
         d.encoding = extracted.metadata.encoding;
@@ -155,7 +161,7 @@ private:
 // Runs FileProcessor over the work list on `threads` workers; results come back through
 // next() in completion order. At most `capacity` finished results wait, bounding memory.
 class WorkerPool {
-public:
+  public:
     WorkerPool(std::vector<WorkItem> items, const FileProcessor& processor, int threads)
         : items_(std::move(items)), processor_(processor) {
         for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
@@ -180,7 +186,7 @@ public:
         return result;
     }
 
-private:
+  private:
     void work() {
         for (;;) {
             std::size_t index = next_item_.fetch_add(1);
@@ -232,13 +238,15 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
     const auto started = Clock::now();
     IndexSummary summary;
     if (options.roots.empty())
-        throw Error(ErrorCode::invalid_argument, "nothing to index: give one or more folders or files");
+        throw Error(ErrorCode::invalid_argument,
+                    "nothing to index: give one or more folders or files");
 
     store::IndexWriter writer(dir, options.keyword, std::move(hook));
     summary.recovery = writer.recovery();
     if (summary.recovery.replayed || summary.recovery.erased)
-        log.info("recovered an interrupted run", {{"replayed", std::to_string(summary.recovery.replayed)},
-                                                  {"erased", std::to_string(summary.recovery.erased)}});
+        log.info("recovered an interrupted run",
+                 {{"replayed", std::to_string(summary.recovery.replayed)},
+                  {"erased", std::to_string(summary.recovery.erased)}});
     store::Catalog& catalog = writer.catalog();
 
     std::vector<std::string> roots;
@@ -266,7 +274,8 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
 
     auto record_failure = [&](const std::string& path, std::int64_t size, std::int64_t mtime_ns,
                               const std::string& reason) {
-        catalog.record_failure(store::FailureRecord{path, options.collection, reason, size, mtime_ns, 0});
+        catalog.record_failure(
+            store::FailureRecord{path, options.collection, reason, size, mtime_ns, 0});
         ++summary.failed;
         ++state.failed;
         log.debug("file failed", {{"path", path}, {"reason", reason}});
@@ -305,8 +314,9 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
 
     auto registry = ExtractorRegistry::with_builtin_extractors();
     FileProcessor processor(options, registry);
-    int threads = options.threads > 0 ? options.threads
-                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int threads = options.threads > 0
+                      ? options.threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
     // Batches bound both the work lost to a crash and the cost of keyword-index commits.
     constexpr std::size_t kBatchDocuments = 256;
@@ -318,7 +328,8 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
     auto flush = [&] {
         if (batch.empty()) return;
         writer.add_documents(batch);
-        for (const auto& pending : batch) summary.passages += static_cast<std::int64_t>(pending.passages.size());
+        for (const auto& pending : batch)
+            summary.passages += static_cast<std::int64_t>(pending.passages.size());
         summary.indexed += static_cast<std::int64_t>(batch.size());
         batch.clear();
         batch_bytes = 0;

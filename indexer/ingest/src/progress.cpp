@@ -29,7 +29,7 @@ void TerminalProgress::update(const ProgressState& s) {
     last_draw_ = now;
     drawn_ = true;
     double elapsed = std::chrono::duration<double>(now - start_).count();
-    double fraction = s.bytes_total > 0 ? static_cast<double>(s.bytes_done) / s.bytes_total
+    double fraction = s.bytes_total > 0   ? static_cast<double>(s.bytes_done) / s.bytes_total
                       : s.files_total > 0 ? static_cast<double>(s.files_done) / s.files_total
                                           : 1.0;
     constexpr int kWidth = 24;
@@ -39,11 +39,12 @@ void TerminalProgress::update(const ProgressState& s) {
     bar.resize(kWidth, ' ');
     double rate = elapsed > 0 ? s.files_done / elapsed : 0;
     double mb_rate = elapsed > 0 ? s.bytes_done / 1e6 / elapsed : 0;
-    std::string eta = fraction > 0.01 && fraction < 1 ? format_duration(elapsed / fraction - elapsed) : "-";
-    std::fprintf(out_, "\r\033[K[%s] %lld/%lld files  %.1f/%.1f MB  %.0f files/s  %.1f MB/s  ETA %s",
-                 bar.c_str(), static_cast<long long>(s.files_done),
-                 static_cast<long long>(s.files_total), s.bytes_done / 1e6, s.bytes_total / 1e6, rate,
-                 mb_rate, eta.c_str());
+    std::string eta =
+        fraction > 0.01 && fraction < 1 ? format_duration(elapsed / fraction - elapsed) : "-";
+    std::fprintf(
+        out_, "\r\033[K[%s] %lld/%lld files  %.1f/%.1f MB  %.0f files/s  %.1f MB/s  ETA %s",
+        bar.c_str(), static_cast<long long>(s.files_done), static_cast<long long>(s.files_total),
+        s.bytes_done / 1e6, s.bytes_total / 1e6, rate, mb_rate, eta.c_str());
     if (s.failed > 0) std::fprintf(out_, "  %lld failed", static_cast<long long>(s.failed));
     std::fflush(out_);
 }

@@ -141,15 +141,18 @@ void set_state(SqliteDb& db, std::span<const std::int64_t> ids, DocumentState st
 
 std::string_view document_state_name(DocumentState state) {
     switch (state) {
-        case DocumentState::indexed: return "indexed";
-        case DocumentState::deleting: return "deleting";
-        default: return "pending";
+        case DocumentState::indexed:
+            return "indexed";
+        case DocumentState::deleting:
+            return "deleting";
+        default:
+            return "pending";
     }
 }
 
 Catalog::Catalog(const std::filesystem::path& file, Mode mode)
-    : db_(std::make_unique<SqliteDb>(file, mode == Mode::read_only ? SqliteDb::Mode::read_only
-                                                                   : SqliteDb::Mode::read_write)) {
+    : db_(std::make_unique<SqliteDb>(
+          file, mode == Mode::read_only ? SqliteDb::Mode::read_only : SqliteDb::Mode::read_write)) {
     if (mode == Mode::read_write) {
         Transaction txn(*db_);
         db_->exec(kSchema);
@@ -247,8 +250,8 @@ std::vector<FailureRecord> Catalog::failures() {
 
 CatalogCounts Catalog::counts() {
     CatalogCounts c;
-    Statement docs(*db_,
-                   "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM documents WHERE state = 'indexed'");
+    Statement docs(
+        *db_, "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM documents WHERE state = 'indexed'");
     docs.step();
     c.documents = docs.column_int(0);
     c.bytes = docs.column_int(1);

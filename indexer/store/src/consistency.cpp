@@ -33,8 +33,8 @@ ConsistencyReport check_consistency(const DataDir& dir) {
                 if (state != DocumentState::indexed) continue;
                 ++report.catalog_passages;
                 if (!in_keyword.count(passage.id))
-                    limit_problems("passage " + std::to_string(passage.id) + " of " + document.path +
-                                   " is missing from the keyword index");
+                    limit_problems("passage " + std::to_string(passage.id) + " of " +
+                                   document.path + " is missing from the keyword index");
                 else if (keyword.document_of(static_cast<Xapian::docid>(passage.id)) != document.id)
                     limit_problems("passage " + std::to_string(passage.id) +
                                    " belongs to another document in the keyword index");

@@ -20,8 +20,8 @@ void DataDir::create() const {
 void DataDir::require_exists() const {
     if (!exists())
         throw Error(ErrorCode::not_found,
-                    "no index in " + root_.string() +
-                        ": run `deskside index FOLDER --data " + root_.string() +
+                    "no index in " + root_.string() + ": run `deskside index FOLDER --data " +
+                        root_.string() +
                         "` first, or pass the --data directory that holds the index");
 }
 
@@ -38,7 +38,8 @@ WriterLock::WriterLock(const DataDir& dir) {
         fd_ = -1;
         if (err != EWOULDBLOCK) throw_io_error("cannot lock", path, err);
         std::string holder = n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "unknown";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+            holder.pop_back();
         throw Error(ErrorCode::busy, "another deskside process (pid " + holder +
                                          ") is indexing into " + dir.root().string() +
                                          "; wait for it to finish, or stop it, then run again");

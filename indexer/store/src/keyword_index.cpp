@@ -34,11 +34,13 @@ std::string date_value(std::int64_t unix_seconds) {
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    std::snprintf(buffer, sizeof buffer, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday);
     return buffer;
 }
 
-KeywordIndexWriter::KeywordIndexWriter(const std::filesystem::path& dir, KeywordIndexConfig config) {
+KeywordIndexWriter::KeywordIndexWriter(const std::filesystem::path& dir,
+                                       KeywordIndexConfig config) {
     try {
         db_ = Xapian::WritableDatabase(dir.string(), Xapian::DB_CREATE_OR_OPEN);
         generator_.set_stemmer(Xapian::Stem(KeywordSchema::stem_language(config.language)));
@@ -112,7 +114,9 @@ void KeywordIndexWriter::commit() {
     }
 }
 
-std::uint64_t KeywordIndexWriter::passage_count() const { return db_.get_doccount(); }
+std::uint64_t KeywordIndexWriter::passage_count() const {
+    return db_.get_doccount();
+}
 
 KeywordIndexReader::KeywordIndexReader(const std::filesystem::path& dir) {
     try {
@@ -125,7 +129,9 @@ KeywordIndexReader::KeywordIndexReader(const std::filesystem::path& dir) {
     }
 }
 
-void KeywordIndexReader::reopen() { db_.reopen(); }
+void KeywordIndexReader::reopen() {
+    db_.reopen();
+}
 
 std::vector<std::int64_t> KeywordIndexReader::passages_of(std::int64_t document_id) const {
     std::vector<std::int64_t> ids;
@@ -135,8 +141,8 @@ std::vector<std::int64_t> KeywordIndexReader::passages_of(std::int64_t document_
 }
 
 std::int64_t KeywordIndexReader::document_of(Xapian::docid passage_id) const {
-    return static_cast<std::int64_t>(
-        Xapian::sortable_unserialise(db_.get_document(passage_id).get_value(KeywordSchema::document_slot)));
+    return static_cast<std::int64_t>(Xapian::sortable_unserialise(
+        db_.get_document(passage_id).get_value(KeywordSchema::document_slot)));
 }
 
 std::uint64_t keyword_index_bytes(const std::filesystem::path& dir) {

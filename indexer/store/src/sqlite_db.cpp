@@ -48,11 +48,14 @@ void SqliteDb::exec(std::string_view sql) {
 }
 
 Statement::Statement(SqliteDb& db, std::string_view sql) : db_(db) {
-    int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+    int rc =
+        sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
     if (rc != SQLITE_OK) db_.fail("cannot prepare catalog statement", rc);
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     sqlite3_bind_int64(stmt_, index, value);
@@ -95,9 +98,13 @@ void Statement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t Statement::column_int(int index) const {
+    return sqlite3_column_int64(stmt_, index);
+}
 
-double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
+double Statement::column_double(int index) const {
+    return sqlite3_column_double(stmt_, index);
+}
 
 std::optional<std::int64_t> Statement::column_optional_int(int index) const {
     if (sqlite3_column_type(stmt_, index) == SQLITE_NULL) return std::nullopt;
@@ -106,10 +113,13 @@ std::optional<std::int64_t> Statement::column_optional_int(int index) const {
 
 std::string Statement::column_text(int index) const {
     auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
-    return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))) : std::string();
+    return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index)))
+                : std::string();
 }
 
-Transaction::Transaction(SqliteDb& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(SqliteDb& db) : db_(db) {
+    db_.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
     if (!done_) {

@@ -16,7 +16,7 @@ namespace deskside::store {
 class SqliteDb;
 
 class Statement {
-public:
+  public:
     Statement(SqliteDb& db, std::string_view sql);
     ~Statement();
     Statement(const Statement&) = delete;
@@ -41,13 +41,13 @@ public:
     std::string column_text(int index) const;
     double column_double(int index) const;
 
-private:
+  private:
     SqliteDb& db_;
     sqlite3_stmt* stmt_ = nullptr;  // owned; finalised in the destructor
 };
 
 class SqliteDb {
-public:
+  public:
     enum class Mode { read_only, read_write };
     SqliteDb(const std::filesystem::path& path, Mode mode);
     ~SqliteDb();
@@ -59,21 +59,21 @@ public:
     sqlite3* handle() { return db_; }
     [[noreturn]] void fail(std::string_view what, int rc);
 
-private:
+  private:
     sqlite3* db_ = nullptr;  // owned
     std::string path_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() was called.
 class Transaction {
-public:
+  public:
     explicit Transaction(SqliteDb& db);
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     void commit();
 
-private:
+  private:
     SqliteDb& db_;
     bool done_ = false;
 };

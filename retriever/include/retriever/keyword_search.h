@@ -17,7 +17,7 @@
 namespace deskside::retriever {
 
 class KeywordSearcher {
-public:
+  public:
     // Throws Error(not_found) if the data directory holds no index.
     explicit KeywordSearcher(const store::DataDir& dir);
     ~KeywordSearcher();
@@ -25,7 +25,7 @@ public:
 
     SearchResults search(const SearchRequest& request);
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

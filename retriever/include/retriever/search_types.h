@@ -10,13 +10,13 @@
 namespace deskside::retriever {
 
 struct SearchRequest {
-    std::string query;            // Xapian query syntax (docs/search-syntax.md)
-    int limit = 10;               // results to return
-    int offset = 0;               // results to skip (paging)
-    std::string collection;       // "" = every collection
+    std::string query;               // Xapian query syntax (docs/search-syntax.md)
+    int limit = 10;                  // results to return
+    int offset = 0;                  // results to skip (paging)
+    std::string collection;          // "" = every collection
     std::vector<std::string> types;  // formats to keep ("html", "text"); empty = all
-    int per_document = 1;         // best passages kept per document; 0 = no limit
-    bool match_any = false;       // default operator OR instead of AND
+    int per_document = 1;            // best passages kept per document; 0 = no limit
+    bool match_any = false;          // default operator OR instead of AND
 };
 
 // A marked span in a snippet, as code-point offsets [start, end) into `snippet`.
@@ -46,7 +46,7 @@ struct SearchHit {
 
 struct SearchResults {
     std::string query;
-    std::string parsed_query;          // Xapian's description, for debugging queries
+    std::string parsed_query;             // Xapian's description, for debugging queries
     std::uint64_t estimated_matches = 0;  // matching passages (estimate)
     std::vector<SearchHit> hits;
     double elapsed_ms = 0;

@@ -86,7 +86,8 @@ nlohmann::json status_json(const store::DataDir& dir, const StatusOptions& optio
     if (auto run = catalog.last_run()) {
         out["last_run"] = {
             {"started", iso_time(run->started_at)},
-            {"finished", run->finished_at ? nlohmann::json(iso_time(run->finished_at)) : nlohmann::json(nullptr)},
+            {"finished", run->finished_at ? nlohmann::json(iso_time(run->finished_at))
+                                          : nlohmann::json(nullptr)},
             {"completed", run->finished_at != 0},
             {"indexed", run->indexed},
             {"unchanged", run->unchanged},
@@ -100,7 +101,7 @@ nlohmann::json status_json(const store::DataDir& dir, const StatusOptions& optio
     auto failures = catalog.failures();
     std::map<std::string, int> reasons;  // failures grouped by the reason's first words
     for (const auto& f : failures) {
-        std::string key = f.reason.substr(0, f.reason.find_first_of(":(")) ;
+        std::string key = f.reason.substr(0, f.reason.find_first_of(":("));
         while (!key.empty() && key.back() == ' ') key.pop_back();
         ++reasons[key];
     }
@@ -108,7 +109,9 @@ nlohmann::json status_json(const store::DataDir& dir, const StatusOptions& optio
     if (options.errors) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& f : failures)
-            list.push_back({{"path", f.path}, {"reason", f.reason}, {"collection", f.collection},
+            list.push_back({{"path", f.path},
+                            {"reason", f.reason},
+                            {"collection", f.collection},
                             {"failed_at", iso_time(f.failed_at)}});
         out["errors"] = list;
     }

@@ -3,8 +3,8 @@
 #include <charconv>
 #include <string_view>
 
-#include "base/error.h"
 #include "api/json_output.h"
+#include "base/error.h"
 #include "http/error_status.h"
 
 namespace deskside::http {

@@ -22,7 +22,7 @@ LogLevel parse_log_level(std::string_view name);
 using LogFields = std::vector<std::pair<std::string, std::string>>;
 
 class LogSink {
-public:
+  public:
     virtual ~LogSink() = default;
     virtual void write(LogLevel level, std::string_view component, std::string_view message,
                        const LogFields& fields) = 0;
@@ -30,23 +30,25 @@ public:
 
 // Writes "level component: message key=value ..." lines to stderr, one write per line.
 class StderrSink : public LogSink {
-public:
+  public:
     void write(LogLevel level, std::string_view component, std::string_view message,
                const LogFields& fields) override;
 
-private:
+  private:
     std::mutex mutex_;
 };
 
 class Logger {
-public:
+  public:
     // A logger that drops everything.
     Logger() = default;
     Logger(std::shared_ptr<LogSink> sink, LogLevel threshold, std::string component = "deskside")
         : sink_(std::move(sink)), threshold_(threshold), component_(std::move(component)) {}
 
     // The same sink and level, another component name.
-    Logger child(std::string component) const { return Logger(sink_, threshold_, std::move(component)); }
+    Logger child(std::string component) const {
+        return Logger(sink_, threshold_, std::move(component));
+    }
 
     bool enabled(LogLevel level) const { return sink_ && level >= threshold_; }
     void log(LogLevel level, std::string_view message, const LogFields& fields = {}) const {
@@ -57,7 +59,7 @@ public:
     void warn(std::string_view m, const LogFields& f = {}) const { log(LogLevel::warn, m, f); }
     void error(std::string_view m, const LogFields& f = {}) const { log(LogLevel::error, m, f); }
 
-private:
+  private:
     std::shared_ptr<LogSink> sink_;
     LogLevel threshold_ = LogLevel::off;
     std::string component_;

@@ -19,7 +19,7 @@ namespace deskside {
 enum class SettingType { string, integer, boolean };
 
 struct SettingSpec {
-    std::string name;           // dotted key, also the config-file path: "index.max_file_mb"
+    std::string name;  // dotted key, also the config-file path: "index.max_file_mb"
     SettingType type = SettingType::string;
     std::string default_value;  // as text; "" for an unset string
     std::string env;            // environment variable, e.g. "DESKSIDE_DATA"; "" for none
@@ -28,7 +28,7 @@ struct SettingSpec {
 };
 
 class Settings {
-public:
+  public:
     explicit Settings(std::vector<SettingSpec> specs);
 
     const std::vector<SettingSpec>& specs() const { return specs_; }
@@ -53,7 +53,7 @@ public:
     // A Markdown table of every setting, for docs/configuration.md.
     std::string markdown_table() const;
 
-private:
+  private:
     struct Value {
         std::string text;
         std::string source;

@@ -28,12 +28,12 @@ struct Block {
 };
 
 struct DocumentMetadata {
-    std::string title;                  // from the document itself; empty if none
+    std::string title;  // from the document itself; empty if none
     std::string author;
     std::optional<std::int64_t> created;   // Unix seconds
     std::optional<std::int64_t> modified;  // Unix seconds
-    std::string language;               // BCP-47 tag if the document declares one
-    std::string encoding;               // source character encoding when it was text ("UTF-8")
+    std::string language;                  // BCP-47 tag if the document declares one
+    std::string encoding;                  // source character encoding when it was text ("UTF-8")
 };
 
 struct ExtractedDocument {

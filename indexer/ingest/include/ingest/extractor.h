@@ -29,16 +29,17 @@ struct SourceFile {
 };
 
 class Extractor {
-public:
+  public:
     virtual ~Extractor() = default;
     virtual std::string_view name() const = 0;
     virtual bool accepts(const FileType& type) const = 0;
-    virtual ExtractedDocument extract(const SourceFile& file, const ExtractOptions& options) const = 0;
+    virtual ExtractedDocument extract(const SourceFile& file,
+                                      const ExtractOptions& options) const = 0;
 };
 
 // Owns the extractors. Built once, then read-only: thread-safe for lookups.
 class ExtractorRegistry {
-public:
+  public:
     // Every extractor built into this binary.
     static ExtractorRegistry with_builtin_extractors();
 
@@ -46,7 +47,7 @@ public:
     // The first extractor that accepts `type`, or nullptr.
     const Extractor* find(const FileType& type) const;
 
-private:
+  private:
     std::vector<std::unique_ptr<Extractor>> extractors_;
 };
 

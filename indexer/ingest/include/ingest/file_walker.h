@@ -14,8 +14,8 @@
 namespace deskside::ingest {
 
 struct WalkOptions {
-    bool include_hidden = false;                       // index hidden and system files too
-    std::vector<std::filesystem::path> exclude_dirs;   // e.g. the data directory itself
+    bool include_hidden = false;                      // index hidden and system files too
+    std::vector<std::filesystem::path> exclude_dirs;  // e.g. the data directory itself
 };
 
 struct WalkedFile {

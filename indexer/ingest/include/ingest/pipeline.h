@@ -39,7 +39,7 @@ struct IndexSummary {
     std::int64_t failed = 0;     // files that could not be indexed this run
     std::int64_t removed = 0;    // documents pruned
     std::int64_t bytes_read = 0;
-    std::int64_t passages = 0;   // passages written
+    std::int64_t passages = 0;  // passages written
     double seconds = 0;
     store::RecoveryReport recovery;  // what an interrupted earlier run left, now repaired
 };

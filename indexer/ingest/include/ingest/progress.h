@@ -21,19 +21,19 @@ struct ProgressState {
 };
 
 class ProgressSink {
-public:
+  public:
     virtual ~ProgressSink() = default;
     virtual void update(const ProgressState& state) = 0;
     virtual void finish() = 0;
 };
 
 class TerminalProgress : public ProgressSink {
-public:
+  public:
     explicit TerminalProgress(std::FILE* out = stderr);
     void update(const ProgressState& state) override;
     void finish() override;
 
-private:
+  private:
     std::FILE* out_;
     std::chrono::steady_clock::time_point start_, last_draw_;
     bool drawn_ = false;

@@ -90,7 +90,7 @@ struct PendingDocument {
 };
 
 class Catalog {
-public:
+  public:
     enum class Mode { read_only, read_write };
     // read_write creates the schema if needed. Throws Error(corrupt_index) for a file that is
     // not a Deskside catalog or has a newer schema.
@@ -128,7 +128,7 @@ public:
     void finish_run(const RunRecord& run);
     void set_meta(const std::string& key, const std::string& value);
 
-private:
+  private:
     std::unique_ptr<SqliteDb> db_;
 };
 

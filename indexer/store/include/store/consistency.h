@@ -13,10 +13,10 @@
 namespace deskside::store {
 
 struct ConsistencyReport {
-    std::int64_t catalog_passages = 0;  // passages of indexed documents
-    std::int64_t keyword_passages = 0;  // documents in the keyword index
+    std::int64_t catalog_passages = 0;      // passages of indexed documents
+    std::int64_t keyword_passages = 0;      // documents in the keyword index
     std::int64_t unfinished_documents = 0;  // pending or deleting: the next index run replays
-    std::vector<std::string> problems;  // one line each; empty when consistent
+    std::vector<std::string> problems;      // one line each; empty when consistent
     bool consistent() const { return problems.empty(); }
 };
 

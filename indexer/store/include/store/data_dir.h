@@ -14,7 +14,7 @@
 namespace deskside::store {
 
 class DataDir {
-public:
+  public:
     explicit DataDir(std::filesystem::path root) : root_(std::move(root)) {}
     const std::filesystem::path& root() const { return root_; }
     std::filesystem::path catalog_path() const { return root_ / "catalog.sqlite"; }
@@ -26,12 +26,12 @@ public:
     // Throws Error(not_found) with a hint to run `deskside index` when there is no index yet.
     void require_exists() const;
 
-private:
+  private:
     std::filesystem::path root_;
 };
 
 class WriterLock {
-public:
+  public:
     // Takes the lock without waiting. Throws Error(busy) naming the holder's pid if another
     // process holds it.
     explicit WriterLock(const DataDir& dir);
@@ -39,7 +39,7 @@ public:
     WriterLock(const WriterLock&) = delete;
     WriterLock& operator=(const WriterLock&) = delete;
 
-private:
+  private:
     int fd_ = -1;
 };
 

@@ -31,7 +31,7 @@ struct RecoveryReport {
 };
 
 class IndexWriter {
-public:
+  public:
     // Called at each named step of the commit protocol ("catalog-pending", "keyword-commit",
     // "catalog-deleting", "keyword-delete-commit"). Tests use it to kill the process at a
     // precise point; production passes nothing.
@@ -50,7 +50,7 @@ public:
     // Removes documents and their passages.
     void remove_documents(std::span<const std::int64_t> document_ids);
 
-private:
+  private:
     void recover();
     void step(std::string_view name) {
         if (hook_) hook_(name);

@@ -12,12 +12,13 @@
 // KeywordIndexReader may be opened by any number of processes and threads (one per thread).
 #pragma once
 
+#include <xapian.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
-#include <xapian.h>
 
 #include "store/catalog.h"
 
@@ -47,24 +48,25 @@ struct KeywordIndexConfig {
 std::string date_value(std::int64_t unix_seconds);
 
 class KeywordIndexWriter {
-public:
+  public:
     KeywordIndexWriter(const std::filesystem::path& dir, KeywordIndexConfig config);
     ~KeywordIndexWriter();
 
     // Removes the document's old passages and adds `passages` (each under its passage id).
-    void replace_document(const DocumentRecord& document, const std::vector<PassageRecord>& passages);
+    void replace_document(const DocumentRecord& document,
+                          const std::vector<PassageRecord>& passages);
     void delete_document(std::int64_t document_id);
     // Makes every change since the last commit durable and visible to readers, atomically.
     void commit();
     std::uint64_t passage_count() const;
 
-private:
+  private:
     Xapian::WritableDatabase db_;
     Xapian::TermGenerator generator_;
 };
 
 class KeywordIndexReader {
-public:
+  public:
     explicit KeywordIndexReader(const std::filesystem::path& dir);
     // Re-opens at the latest committed revision (after DatabaseModifiedError).
     void reopen();
@@ -75,7 +77,7 @@ public:
     // The owning document of a passage (from its document value).
     std::int64_t document_of(Xapian::docid passage_id) const;
 
-private:
+  private:
     Xapian::Database db_;
 };
 
