@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/dates.h"
 #include "ingest/extractor.h"
 #include "ingest/text_decoding.h"
 
@@ -36,29 +37,6 @@ bool is_alnum(char c) {
 
 bool all_of_char(std::string_view text, char c) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [c](char x) { return x == c; });
-}
-
-// Unix seconds from "YYYY-MM-DD[( |T)HH:MM[:SS][.fff][Z|+HH:MM|-HHMM]]"; nullopt otherwise.
-std::optional<std::int64_t> parse_iso_date(std::string_view text) {
-    std::string s(trim(text));
-    int y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0, zh = 0, zm = 0;
-    if (s.size() < 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3)
-        return std::nullopt;
-    std::int64_t offset = 0;
-    if (s.size() > 10 && (s[10] == 'T' || s[10] == ' ')) {
-        std::sscanf(s.c_str() + 11, "%2d:%2d:%2d", &hh, &mm, &ss);
-        if (std::size_t zone = s.find_first_of("+-", 13); zone != std::string::npos) {
-            std::string digits = s.substr(zone + 1);
-            std::erase(digits, ':');
-            std::sscanf(digits.c_str(), "%2d%2d", &zh, &zm);
-            offset = (s[zone] == '+' ? 1 : -1) * (zh * 3600 + zm * 60);
-        }
-    }
-    using namespace std::chrono;
-    year_month_day date{year{y}, month(static_cast<unsigned>(m)), day(static_cast<unsigned>(d))};
-    if (!date.ok()) return std::nullopt;
-    return duration_cast<seconds>(sys_days(date).time_since_epoch()).count() + hh * 3600 + mm * 60 +
-           ss - offset;
 }
 
 // Position just past the bracket that closes the one at text[open], or npos.
@@ -256,7 +234,7 @@ class MarkdownReader {
         else if (key == "author")
             meta.author = value;
         else if (key == "date")
-            meta.created = parse_iso_date(value);
+            meta.created = parse_iso_datetime(value);
         else if (key == "lang" || key == "language")
             meta.language = value;
     }

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "base/dates.h"
 #include "base/error.h"
 
 namespace deskside::store {
@@ -30,13 +31,7 @@ std::string KeywordSchema::stem_language(const std::string& language) {
 }
 
 std::string date_value(std::int64_t unix_seconds) {
-    std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday);
-    return buffer;
+    return format_utc(unix_seconds, "%Y%m%d");
 }
 
 KeywordIndexWriter::KeywordIndexWriter(const std::filesystem::path& dir,

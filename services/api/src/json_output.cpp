@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "base/dates.h"
 #include "store/catalog.h"
 #include "store/consistency.h"
 #include "store/keyword_index.h"
@@ -9,22 +10,12 @@
 namespace deskside::api {
 
 std::string iso_date(std::int64_t unix_seconds) {
-    std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm);
-    return buffer;
+    return format_utc(unix_seconds, "%Y-%m-%d");
 }
 
 namespace {
 std::string iso_time(std::int64_t unix_seconds) {
-    std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buffer;
+    return format_utc(unix_seconds, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::uint64_t file_size_or_zero(const std::filesystem::path& path) {
