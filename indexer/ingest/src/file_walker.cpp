@@ -67,7 +67,6 @@ class Walker {
                 // The same file reached twice (hard or symbolic link): index it once.
                 return;
             }
-            std::string name = path.filename().string();
             if (!utf8::is_valid(path.string())) {
                 problem(path, "file name is not valid UTF-8: rename the file to index it", &st);
                 return;

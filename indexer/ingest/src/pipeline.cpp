@@ -288,7 +288,6 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
 
     std::vector<WorkItem> work;
     std::set<std::string> seen;
-    std::vector<store::DocumentRecord> unchanged_moved;  // same file, new collection
     for (const auto& file : walked.files) {
         std::string path = file.path.string();
         seen.insert(path);

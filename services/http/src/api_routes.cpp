@@ -1,5 +1,9 @@
 #include "api_routes.h"
 
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 
@@ -44,31 +48,17 @@ bool is_blank(std::string_view text) {
     return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
+// Percent-decodes one query-string component, '+' meaning a space (form encoding).
 std::string decode_component(std::string_view text) {
+    // Poco applies plusAsSpace only after a '?', so turn '+' into ' ' first; a literal plus
+    // arrives encoded as %2B and is unaffected.
+    std::string spaced(text);
+    std::replace(spaced.begin(), spaced.end(), '+', ' ');
     std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%') {
-            int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-            int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-            if (high < 0 || low < 0)
-                throw Error(ErrorCode::invalid_argument,
-                            "malformed percent escape in the query string");
-            out += static_cast<char>(high * 16 + low);
-            i += 2;
-        } else {
-            out += c;
-        }
+    try {
+        Poco::URI::decode(spaced, out);
+    } catch (const Poco::Exception&) {
+        throw Error(ErrorCode::invalid_argument, "malformed percent escape in the query string");
     }
     return out;
 }
