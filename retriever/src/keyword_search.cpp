@@ -73,6 +73,8 @@ SearchResults KeywordSearcher::search(const SearchRequest& request) {
             parser.add_prefix("title", KeywordSchema::title_prefix);
             parser.add_prefix("author", KeywordSchema::author_prefix);
             parser.add_prefix("path", KeywordSchema::path_prefix);
+            parser.add_prefix("from", KeywordSchema::from_prefix);
+            parser.add_prefix("to", KeywordSchema::to_prefix);
             parser.add_boolean_prefix("type", KeywordSchema::type_prefix);
             parser.add_boolean_prefix("collection", KeywordSchema::collection_prefix);
             Xapian::DateRangeProcessor dates(KeywordSchema::date_slot, "date:");

@@ -8,7 +8,7 @@
 namespace deskside::store {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: documents.container, documents.fields
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -30,10 +30,13 @@ CREATE TABLE IF NOT EXISTS documents (
     language     TEXT NOT NULL,
     encoding     TEXT NOT NULL,
     indexed_at   INTEGER NOT NULL,
-    state        TEXT NOT NULL CHECK (state IN ('pending', 'indexed', 'deleting'))
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'indexed', 'deleting')),
+    container    TEXT NOT NULL DEFAULT '',
+    fields       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS documents_state ON documents(state);
 CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection);
+CREATE INDEX IF NOT EXISTS documents_container ON documents(container) WHERE container != '';
 -- AUTOINCREMENT: passage ids are the keyword index's document ids and are never reused.
 CREATE TABLE IF NOT EXISTS passages (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,7 +75,7 @@ CREATE TABLE IF NOT EXISTS runs (
 constexpr const char* kDocumentColumns =
     "id, path, collection, size, mtime_ns, content_hash, format, mime, title, author, date, "
     "language, encoding, indexed_at, state, "
-    "(SELECT COUNT(*) FROM passages p WHERE p.document_id = documents.id)";
+    "(SELECT COUNT(*) FROM passages p WHERE p.document_id = documents.id), container, fields";
 
 constexpr const char* kPassageColumns =
     "id, document_id, ordinal, text, char_start, char_end, page, location, heading, ocr";
@@ -107,6 +110,8 @@ DocumentRecord read_document(const Statement& s) {
     d.indexed_at = s.column_int(13);
     d.state = parse_state(s.column_text(14));
     d.passage_count = s.column_int(15);
+    d.container = s.column_text(16);
+    d.fields = s.column_text(17);
     return d;
 }
 
@@ -128,6 +133,21 @@ PassageRecord read_passage(const Statement& s) {
 FailureRecord read_failure(const Statement& s) {
     return FailureRecord{s.column_text(0), s.column_text(1), s.column_text(2),
                          s.column_int(3),  s.column_int(4),  s.column_int(5)};
+}
+
+// Version 1 catalogs lack the container and fields columns; add them in place (the new index
+// on container is created by kSchema right after).
+void migrate_to_version_2(SqliteDb& db) {
+    Statement table(
+        db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'documents'");
+    if (!table.step() || table.column_int(0) == 0) return;  // a new catalog
+    Statement columns(
+        db, "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'container'");
+    if (columns.step() && columns.column_int(0) > 0) return;
+    db.exec(
+        "ALTER TABLE documents ADD COLUMN container TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE documents ADD COLUMN fields TEXT NOT NULL DEFAULT '';"
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
 }
 
 void set_state(SqliteDb& db, std::span<const std::int64_t> ids, DocumentState state) {
@@ -155,6 +175,7 @@ Catalog::Catalog(const std::filesystem::path& file, Mode mode)
           file, mode == Mode::read_only ? SqliteDb::Mode::read_only : SqliteDb::Mode::read_write)) {
     if (mode == Mode::read_write) {
         Transaction txn(*db_);
+        migrate_to_version_2(*db_);
         db_->exec(kSchema);
         txn.commit();
     }
@@ -297,14 +318,16 @@ void Catalog::write_pending(std::span<PendingDocument> documents) {
     Transaction txn(*db_);
     Statement upsert(*db_, R"sql(
         INSERT INTO documents (path, collection, size, mtime_ns, content_hash, format, mime, title,
-                               author, date, language, encoding, indexed_at, state)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+                               author, date, language, encoding, indexed_at, state, container,
+                               fields)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
         ON CONFLICT(path) DO UPDATE SET
             collection = excluded.collection, size = excluded.size, mtime_ns = excluded.mtime_ns,
             content_hash = excluded.content_hash, format = excluded.format, mime = excluded.mime,
             title = excluded.title, author = excluded.author, date = excluded.date,
             language = excluded.language, encoding = excluded.encoding,
-            indexed_at = excluded.indexed_at, state = 'pending'
+            indexed_at = excluded.indexed_at, state = 'pending', container = excluded.container,
+            fields = excluded.fields
         RETURNING id)sql");
     Statement drop_passages(*db_, "DELETE FROM passages WHERE document_id = ?");
     Statement insert_passage(*db_, R"sql(
@@ -320,7 +343,7 @@ void Catalog::write_pending(std::span<PendingDocument> documents) {
         upsert.bind(1, d.path).bind(2, d.collection).bind(3, d.size).bind(4, d.mtime_ns);
         upsert.bind(5, d.content_hash).bind(6, d.format).bind(7, d.mime).bind(8, d.title);
         upsert.bind(9, d.author).bind(10, d.date).bind(11, d.language).bind(12, d.encoding);
-        upsert.bind(13, now);
+        upsert.bind(13, now).bind(14, d.container).bind(15, d.fields);
         upsert.step();
         d.id = upsert.column_int(0);
         upsert.reset();

@@ -59,6 +59,26 @@ KeywordIndexWriter::~KeywordIndexWriter() {
     }
 }
 
+// E-mail fields: "from: ..." under the from prefix, "to: ..." and "cc: ..." under the to
+// prefix, so that from:alice and to:bob work; other fields are left to the text.
+void KeywordIndexWriter::index_fields(const std::string& fields) {
+    std::size_t start = 0;
+    while (start < fields.size()) {
+        std::size_t end = fields.find('\n', start);
+        if (end == std::string::npos) end = fields.size();
+        std::string_view line(fields.data() + start, end - start);
+        std::size_t colon = line.find(": ");
+        if (colon != std::string_view::npos) {
+            std::string_view name = line.substr(0, colon), value = line.substr(colon + 2);
+            const char* prefix = name == "from"                   ? KeywordSchema::from_prefix
+                                 : (name == "to" || name == "cc") ? KeywordSchema::to_prefix
+                                                                  : nullptr;
+            if (prefix) generator_.index_text(std::string(value), 1, prefix);
+        }
+        start = end + 1;
+    }
+}
+
 void KeywordIndexWriter::replace_document(const DocumentRecord& document,
                                           const std::vector<PassageRecord>& passages) {
     try {
@@ -78,6 +98,7 @@ void KeywordIndexWriter::replace_document(const DocumentRecord& document,
             generator_.index_text(passage.heading);
             generator_.index_text(document.author, 1, KeywordSchema::author_prefix);
             generator_.index_text(document.path, 1, KeywordSchema::path_prefix);
+            index_fields(document.fields);
             xdoc.add_boolean_term(KeywordSchema::type_prefix + document.format);
             xdoc.add_boolean_term(KeywordSchema::collection_prefix + document.collection);
             xdoc.add_boolean_term(document_term(document.id));

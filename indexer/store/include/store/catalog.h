@@ -42,6 +42,11 @@ struct DocumentRecord {
     std::int64_t indexed_at = 0;  // Unix seconds
     DocumentState state = DocumentState::pending;
     std::int64_t passage_count = 0;
+    // For a document found inside a file (an e-mail attachment, an embedded file): the path of
+    // that file; its own path is "<container>//<n>-<name>" (ingest/extraction.h). Empty for
+    // documents that are files.
+    std::string container;
+    std::string fields;  // other named fields, one "name: value" per line ("from: ...")
 };
 
 struct PassageRecord {

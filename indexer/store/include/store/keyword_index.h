@@ -31,6 +31,8 @@ struct KeywordSchema {
     static constexpr const char* type_prefix = "XT";
     static constexpr const char* collection_prefix = "XC";
     static constexpr const char* document_prefix = "XD";
+    static constexpr const char* from_prefix = "XFROM";  // e-mail sender
+    static constexpr const char* to_prefix = "XTO";      // e-mail recipients (to and cc)
     static constexpr Xapian::valueno document_slot = 0;  // sortable-serialised document id
     static constexpr Xapian::valueno date_slot = 1;      // "YYYYMMDD"
     static constexpr Xapian::valueno page_slot = 2;      // sortable-serialised page
@@ -61,6 +63,8 @@ class KeywordIndexWriter {
     std::uint64_t passage_count() const;
 
   private:
+    void index_fields(const std::string& fields);
+
     Xapian::WritableDatabase db_;
     Xapian::TermGenerator generator_;
 };
