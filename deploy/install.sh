@@ -10,11 +10,14 @@ packages=(
   cmake ninja-build g++ pkg-config
   libsqlite3-dev libxapian-dev libpoco-dev nlohmann-json3-dev
   libuchardet-dev libxml2-dev libxxhash-dev
+  libpoppler-cpp-dev poppler-data libtesseract-dev libleptonica-dev tesseract-ocr-eng
+  libzip-dev libgmime-3.0-dev libgsf-1-dev
+  antiword catdoc
 )
 for arg in "$@"; do
   case "$arg" in
     --test) packages+=(libgtest-dev libgmock-dev) ;;
-    --bench) packages+=(recollcmd) ;;
+    --bench) packages+=(recollcmd poppler-utils unrtf python3-lxml) ;;
     *) echo "install.sh: unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
   esac
 done

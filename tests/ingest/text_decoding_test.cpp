@@ -135,8 +135,8 @@ TEST(DecodeText, BinaryDataIsRejected) {
             decode_text(bytes);
             ADD_FAILURE() << "binary data decoded as text";
         } catch (const Error& error) {
-            EXPECT_EQ(error.code(), ErrorCode::bad_document);
-            EXPECT_STREQ(error.what(), "not a text file (binary data)");
+            EXPECT_EQ(error.code(), ErrorCode::unsupported);
+            EXPECT_STREQ(error.what(), "unsupported: not a text file (binary data)");
         }
     }
     std::string controls;

@@ -36,7 +36,7 @@ bool one_of(const std::string& value, const std::array<std::string_view, N>& opt
 }
 
 std::string_view mime_for(std::string_view format) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kMimes = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kMimes = {{
         {"text", "text/plain"},
         {"markdown", "text/markdown"},
         {"html", "text/html"},
@@ -54,6 +54,8 @@ std::string_view mime_for(std::string_view format) {
         {"xls", "application/vnd.ms-excel"},
         {"ppt", "application/vnd.ms-powerpoint"},
         {"zip", "application/zip"},
+        {"ole", "application/x-ole-storage"},
+        {"image", "image/unknown"},
         {"binary", "application/octet-stream"},
     }};
     for (const auto& [name, mime] : kMimes)
@@ -137,21 +139,29 @@ FileType detect_zip(std::string_view head, const std::string& ext) {
 
 // OLE2 compound file: Word, Excel, PowerPoint 97-2003, Outlook .msg, and encrypted OOXML.
 FileType detect_ole(std::string_view head, const std::string& ext) {
-    if (ext == ".msg") return make("email", "application/vnd.ms-outlook");
-    if (auto format = office_format_by_extension(ext)) {
-        if (!format->starts_with("od")) return make(*format);
-    }
     // Directory entries hold UTF-16LE stream names; they are often within the first bytes.
     auto has_stream = [&](std::string_view name) {
         std::string wide;
         for (char c : name) wide += {c, '\0'};
         return contains(head, wide);
     };
+    if (ext == ".msg") return make("email", "application/vnd.ms-outlook");
+    if (auto format = office_format_by_extension(ext)) {
+        // An OOXML or ODF name on an OLE2 file: a password-protected package (MS-OFFCRYPTO
+        // wraps the encrypted ZIP in a compound file with EncryptionInfo/EncryptedPackage).
+        if (*format == "docx" || *format == "xlsx" || *format == "pptx" ||
+            format->starts_with("od"))
+            return make(*format, std::string(kEncryptedPackageMime));
+        return make(*format);
+    }
+    if (has_stream("EncryptedPackage")) return make("docx", std::string(kEncryptedPackageMime));
     if (has_stream("__substg1.0_")) return make("email", "application/vnd.ms-outlook");
     if (has_stream("WordDocument")) return make("doc");
     if (has_stream("PowerPoint Document")) return make("ppt");
     if (has_stream("Workbook") || has_stream("Book")) return make("xls");
-    return make("doc");
+    // A compound file with none of the known streams in reach: usually an object embedded in
+    // an Office file (oleObject1.bin). Not worth guessing "doc" and failing as corrupt.
+    return make("ole");
 }
 
 bool is_header_name_char(char c) {
@@ -272,6 +282,15 @@ FileType detect_file_type(const std::filesystem::path& path, std::string_view he
         return detect_zip(head, ext);
     if (head.starts_with("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) return detect_ole(head, ext);
     if (head.starts_with("{\\rtf")) return make("rtf");
+    // Pictures: text only through OCR (scans, photos of whiteboards, screenshots).
+    if (head.starts_with("\xFF\xD8\xFF")) return make("image", "image/jpeg");
+    if (head.starts_with("\x89PNG\r\n\x1A\n")) return make("image", "image/png");
+    if (head.starts_with(std::string_view("II*\0", 4)) ||
+        head.starts_with(std::string_view("MM\0*", 4)))
+        return make("image", "image/tiff");
+    if (head.starts_with("GIF87a") || head.starts_with("GIF89a")) return make("image", "image/gif");
+    if (head.starts_with("BM") && head.size() > 26 && ext == ".bmp")
+        return make("image", "image/bmp");
     // Excel 2.x-4.x worksheets are bare BIFF records, no OLE2 container: a BOF record first.
     if (ext == ".xls" && head.size() >= 4 && head[0] == '\x09' &&
         (head[1] == '\x00' || head[1] == '\x02' || head[1] == '\x04'))

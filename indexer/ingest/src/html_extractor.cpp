@@ -22,6 +22,7 @@
 
 #include "base/dates.h"
 #include "base/error.h"
+#include "ingest/extract_failure.h"
 #include "ingest/extractor.h"
 #include "ingest/text_decoding.h"
 
@@ -459,21 +460,20 @@ class HtmlExtractor final : public Extractor {
             // Markup with stray NULs (mail gateways leave them) is still a page; binary is not.
             std::string cleaned(file.bytes);
             std::erase(cleaned, '\0');
-            if (error.code() != ErrorCode::bad_document || cleaned.size() == file.bytes.size())
-                throw;
+            if (cleaned.size() == file.bytes.size()) throw;
             decoded = decode_text(cleaned, declared);
             document.warnings.push_back("NUL bytes removed");
         }
         document.metadata.encoding = decoded.encoding;
         if (decoded.utf8.size() > static_cast<std::size_t>(INT_MAX))
-            throw Error(ErrorCode::bad_document, "HTML file too large to parse");
+            fail(FailureKind::too_large, "HTML file too large to parse");
         HtmlDoc doc(htmlReadMemory(
             decoded.utf8.data(), static_cast<int>(decoded.utf8.size()), nullptr, "UTF-8",
             HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                 HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC));
         if (!doc) {
             if (trim(decoded.utf8).empty()) return document;
-            throw Error(ErrorCode::bad_document, "HTML could not be parsed");
+            fail(FailureKind::corrupt, "HTML could not be parsed");
         }
         xmlNodePtr root = reinterpret_cast<xmlNodePtr>(doc.get());
         read_metadata(root, document.metadata);
@@ -483,6 +483,10 @@ class HtmlExtractor final : public Extractor {
         });
         if (document.metadata.title.empty() && h1 != document.blocks.end())
             document.metadata.title = h1->text;
+        // A page with a <title> and an empty body still says something a reader sees (the tab
+        // and bookmark name): index the title rather than call the page empty.
+        if (document.blocks.empty() && !document.metadata.title.empty())
+            document.blocks.push_back(Block{BlockKind::heading, document.metadata.title, 1});
         return document;
     }
 };

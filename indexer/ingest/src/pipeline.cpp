@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "base/error.h"
+#include "ingest/extract_failure.h"
+#include "ingest/extraction.h"
 #include "ingest/extractor.h"
 
 namespace deskside::ingest {
@@ -31,17 +33,24 @@ struct WorkItem {
     std::string old_hash;
 };
 
+// A document of the file that failed on its own (an attachment that could not be read).
+struct ItemFailure {
+    std::string path;
+    std::int64_t size = 0;
+    std::string reason;
+};
+
 struct WorkResult {
     enum class Kind { document, same_content, failure } kind = Kind::failure;
     WorkItem item;
-    store::PendingDocument pending;  // kind == document
-    std::string reason;              // kind == failure
+    std::vector<store::PendingDocument> documents;  // kind == document: the file first
+    std::vector<ItemFailure> item_failures;         // kind == document: failed attachments
+    std::string reason;                             // kind == failure
 };
 
 std::string read_whole_file(const std::filesystem::path& path, std::int64_t expected_size) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw Error(ErrorCode::bad_document, std::string("cannot open: ") + std::strerror(errno));
+    if (fd < 0) fail(FailureKind::io, std::string("cannot open: ") + std::strerror(errno));
     std::string bytes;
     bytes.reserve(static_cast<std::size_t>(expected_size));
     char buffer[1 << 16];
@@ -50,7 +59,7 @@ std::string read_whole_file(const std::filesystem::path& path, std::int64_t expe
         if (n < 0) {
             int err = errno;
             ::close(fd);
-            throw Error(ErrorCode::bad_document, std::string("cannot read: ") + std::strerror(err));
+            fail(FailureKind::io, std::string("cannot read: ") + std::strerror(err));
         }
         if (n == 0) break;
         bytes.append(buffer, static_cast<std::size_t>(n));
@@ -65,72 +74,113 @@ std::string megabytes(std::int64_t bytes) {
     return buffer;
 }
 
+// What to say when a document has no text: the extractor's warnings often know why.
+std::string empty_reason(const ExtractedItem& item) {
+    std::string reason = "empty: no text found in this " + item.type.format + " file";
+    if (item.document && !item.document->warnings.empty())
+        reason += " (" + item.document->warnings.front() + ")";
+    return reason;
+}
+
 class FileProcessor {
   public:
     FileProcessor(const IndexOptions& options, const ExtractorRegistry& registry)
         : options_(options), registry_(registry) {}
 
-    WorkResult process(WorkItem item) const {
+    // `worker` is the calling thread's extraction process, or null to extract in-process.
+    WorkResult process(WorkItem item, ExtractionWorker* worker) const {
         WorkResult result;
         result.item = std::move(item);
         try {
-            fill(result);
+            fill(result, worker);
         } catch (const Error& e) {
             result.kind = WorkResult::Kind::failure;
             result.reason = e.what();
         } catch (const std::bad_alloc&) {
             result.kind = WorkResult::Kind::failure;
-            result.reason = "out of memory while extracting";
+            result.reason = "too large: out of memory while extracting";
         } catch (const std::exception& e) {
             result.kind = WorkResult::Kind::failure;
-            result.reason = std::string("extraction failed: ") + e.what();
+            result.reason = std::string("corrupt: extraction failed: ") + e.what();
         }
         return result;
     }
 
   private:
-    void fill(WorkResult& result) const {
+    void fill(WorkResult& result, ExtractionWorker* worker) const {
         const WalkedFile& file = result.item.file;
         if (file.size > options_.max_file_bytes)
-            throw Error(ErrorCode::bad_document,
-                        "file is " + megabytes(file.size) + ", over the " +
-                            megabytes(options_.max_file_bytes) +
-                            " limit: raise index.max_file_mb (--max-file-mb) to index it");
+            fail(FailureKind::too_large,
+                 "file is " + megabytes(file.size) + ", over the " +
+                     megabytes(options_.max_file_bytes) +
+                     " limit: raise index.max_file_mb (--max-file-mb) to index it");
         std::string bytes = read_whole_file(file.path, file.size);
         std::string hash = content_hash(bytes);
         if (!result.item.old_hash.empty() && hash == result.item.old_hash) {
             result.kind = WorkResult::Kind::same_content;
             return;
         }
-        if (bytes.empty())
-            throw Error(ErrorCode::bad_document, "empty file (0 bytes): nothing to index");
-        FileType type = detect_file_type(file.path, std::string_view(bytes).substr(0, 65536));
-        const Extractor* extractor = registry_.find(type);
-        if (!extractor) {
-            if (type.format == "binary")
-                throw Error(ErrorCode::bad_document,
-                            "not a document: binary data of no known format");
-            throw Error(ErrorCode::unsupported, "unsupported format: " + type.format + " (" +
-                                                    type.mime +
-                                                    "); this build has no extractor for it");
-        }
-        ExtractOptions extract_options;
-        ExtractedDocument extracted =
-            extractor->extract(SourceFile{file.path, bytes, type}, extract_options);
-        std::vector<Passage> passages = chunk_document(extracted, options_.chunk);
-        if (passages.empty())
-            throw Error(ErrorCode::bad_document, "no text found in this " + type.format + " file");
+        if (bytes.empty()) fail(FailureKind::empty, "zero-byte file: nothing to index");
 
-        store::DocumentRecord& d = result.pending.document;
-        d.path = file.path.string();
+        std::vector<ExtractedItem> items;
+        if (worker) {
+            items = worker->extract(file.path, bytes, options_.extract, options_.tree);
+        } else {
+            ExtractOptions extract = options_.extract;
+            extract.deadline = Clock::now() + options_.file_timeout;
+            items = extract_tree(registry_, file.path, bytes, extract, options_.tree);
+        }
+        bytes.clear();
+        bytes.shrink_to_fit();
+
+        const std::string file_path = file.path.string();
+        for (ExtractedItem& item : items) {
+            const bool is_file = item.inner_path.empty();
+            std::string path = is_file ? file_path : file_path + "//" + item.inner_path;
+            std::string reason = item.failure;
+            std::vector<Passage> passages;
+            if (item.document) {
+                passages = chunk_document(*item.document, options_.chunk);
+                if (passages.empty()) reason = empty_reason(item);
+            } else if (reason.empty()) {
+                reason = "corrupt: extraction failed";
+            }
+            if (!reason.empty()) {
+                if (is_file) fail_with(reason);
+                result.item_failures.push_back({path, item.size, reason});
+                continue;
+            }
+            result.documents.push_back(
+                make_pending(item, passages, path, is_file ? std::string() : file_path, file));
+            if (is_file) result.documents.back().document.content_hash = hash;
+        }
+        result.kind = WorkResult::Kind::document;
+    }
+
+    [[noreturn]] static void fail_with(const std::string& reason) {
+        throw Error(failure_kind_of(reason) == FailureKind::unsupported ? ErrorCode::unsupported
+                                                                        : ErrorCode::bad_document,
+                    reason);
+    }
+
+    store::PendingDocument make_pending(ExtractedItem& item, std::vector<Passage>& passages,
+                                        std::string path, std::string container,
+                                        const WalkedFile& file) const {
+        ExtractedDocument& extracted = *item.document;
+        store::PendingDocument pending;
+        store::DocumentRecord& d = pending.document;
+        d.path = std::move(path);
+        d.container = std::move(container);
         d.collection = options_.collection;
-        d.size = file.size;
+        d.size = item.inner_path.empty() ? file.size : item.size;
         d.mtime_ns = file.mtime_ns;
-        d.content_hash = std::move(hash);
-        d.format = extracted.format.empty() ? type.format : extracted.format;
-        d.mime = type.mime;
-        d.title =
-            extracted.metadata.title.empty() ? file.path.stem().string() : extracted.metadata.title;
+        d.content_hash = item.content_hash;
+        d.format = extracted.format.empty() ? item.type.format : extracted.format;
+        d.mime = item.type.mime;
+        std::string fallback_title = item.inner_path.empty()
+                                         ? file.path.stem().string()
+                                         : std::filesystem::path(item.name).stem().string();
+        d.title = extracted.metadata.title.empty() ? fallback_title : extracted.metadata.title;
         d.author = extracted.metadata.author;
         d.date = extracted.metadata.modified ? extracted.metadata.modified
                  : extracted.metadata.created
@@ -139,6 +189,8 @@ class FileProcessor {
         d.language = extracted.metadata.language.empty() ? options_.keyword.language
                                                          : extracted.metadata.language;
         d.encoding = extracted.metadata.encoding;
+        for (const auto& [name, value] : extracted.metadata.fields)
+            d.fields += name + ": " + value + "\n";
         for (auto& p : passages) {
             store::PassageRecord record;
             record.ordinal = p.ordinal;
@@ -149,9 +201,9 @@ class FileProcessor {
             record.location = std::move(p.location);
             record.heading = std::move(p.heading);
             record.ocr = p.ocr;
-            result.pending.passages.push_back(std::move(record));
+            pending.passages.push_back(std::move(record));
         }
-        result.kind = WorkResult::Kind::document;
+        return pending;
     }
 
     const IndexOptions& options_;
@@ -162,8 +214,9 @@ class FileProcessor {
 // next() in completion order. At most `capacity` finished results wait, bounding memory.
 class WorkerPool {
   public:
-    WorkerPool(std::vector<WorkItem> items, const FileProcessor& processor, int threads)
-        : items_(std::move(items)), processor_(processor) {
+    WorkerPool(std::vector<WorkItem> items, const FileProcessor& processor, int threads,
+               const IndexOptions& options)
+        : items_(std::move(items)), processor_(processor), options_(options) {
         for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
     }
     ~WorkerPool() {
@@ -188,10 +241,13 @@ class WorkerPool {
 
   private:
     void work() {
+        std::unique_ptr<ExtractionWorker> worker;
+        if (options_.worker)
+            worker = std::make_unique<ExtractionWorker>(*options_.worker, options_.file_timeout);
         for (;;) {
             std::size_t index = next_item_.fetch_add(1);
             if (index >= items_.size()) return;
-            WorkResult result = processor_.process(std::move(items_[index]));
+            WorkResult result = processor_.process(std::move(items_[index]), worker.get());
             std::unique_lock lock(mutex_);
             space_.wait(lock, [&] { return stopping_ || done_.size() < kCapacity; });
             if (stopping_) return;
@@ -203,6 +259,7 @@ class WorkerPool {
     static constexpr std::size_t kCapacity = 64;
     std::vector<WorkItem> items_;
     const FileProcessor& processor_;
+    const IndexOptions& options_;
     std::atomic<std::size_t> next_item_{0};
     std::mutex mutex_;
     std::condition_variable ready_, space_;
@@ -262,10 +319,20 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
     walk_options.exclude_dirs.push_back(dir.root());
     WalkResult walked = walk_files(options.roots, walk_options);
 
-    // What the catalog already holds, by path.
+    // What the catalog already holds, by path; and the documents found inside each file.
     std::map<std::string, store::DocumentRecord> known;
+    std::map<std::string, std::vector<std::int64_t>> inside;  // container path -> document ids
     for (const auto& [id, path] : catalog.document_paths()) {
-        if (auto doc = catalog.get_document(id)) known.emplace(path, std::move(*doc));
+        if (auto doc = catalog.get_document(id)) {
+            if (!doc->container.empty()) inside[doc->container].push_back(id);
+            known.emplace(path, std::move(*doc));
+        }
+    }
+    std::map<std::string, std::vector<std::string>> failures_inside;  // container -> paths
+    for (const auto& failure : catalog.failures()) {
+        std::size_t cut = failure.path.find("//");
+        if (cut != std::string::npos)
+            failures_inside[failure.path.substr(0, cut)].push_back(failure.path);
     }
 
     ProgressState state;
@@ -327,35 +394,64 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
     auto flush = [&] {
         if (batch.empty()) return;
         writer.add_documents(batch);
-        for (const auto& pending : batch)
+        for (const auto& pending : batch) {
             summary.passages += static_cast<std::int64_t>(pending.passages.size());
+            if (!pending.document.container.empty()) ++summary.attachments;
+        }
         summary.indexed += static_cast<std::int64_t>(batch.size());
         batch.clear();
         batch_bytes = 0;
         batch_started = Clock::now();
     };
+    // Takes out documents that came from inside `container` and are not in `keep`.
+    auto remove_inside = [&](const std::string& container, const std::set<std::string>& keep) {
+        auto it = inside.find(container);
+        if (it == inside.end()) return;
+        std::vector<std::int64_t> stale;
+        for (std::int64_t id : it->second)
+            if (auto doc = catalog.get_document(id); doc && !keep.count(doc->path))
+                stale.push_back(id);
+        writer.remove_documents(stale);
+    };
+    auto clear_failures_inside = [&](const std::string& container) {
+        auto it = failures_inside.find(container);
+        if (it != failures_inside.end()) catalog.clear_failures(it->second);
+    };
 
     {
-        WorkerPool pool(std::move(work), processor, threads);
+        WorkerPool pool(std::move(work), processor, threads, options);
         while (auto result = pool.next()) {
             const WalkedFile& file = result->item.file;
+            const std::string path = file.path.string();
             summary.bytes_read += file.size;
             switch (result->kind) {
                 case WorkResult::Kind::same_content:
                     catalog.update_file_stat(*result->item.document_id, file.size, file.mtime_ns);
                     ++summary.unchanged;
                     break;
-                case WorkResult::Kind::document:
+                case WorkResult::Kind::document: {
+                    std::set<std::string> keep;
+                    for (const auto& pending : result->documents)
+                        keep.insert(pending.document.path);
+                    remove_inside(path, keep);
+                    clear_failures_inside(path);
                     batch_bytes += file.size;
-                    batch.push_back(std::move(result->pending));
+                    for (auto& pending : result->documents) batch.push_back(std::move(pending));
+                    for (const ItemFailure& failure : result->item_failures)
+                        catalog.record_failure(
+                            store::FailureRecord{failure.path, options.collection, failure.reason,
+                                                 failure.size, file.mtime_ns, 0});
                     break;
+                }
                 case WorkResult::Kind::failure:
                     // The old version would be stale now: take it out of the index.
                     if (result->item.document_id) {
                         std::int64_t id = *result->item.document_id;
                         writer.remove_documents(std::span<const std::int64_t>(&id, 1));
                     }
-                    record_failure(file.path.string(), file.size, file.mtime_ns, result->reason);
+                    remove_inside(path, {});
+                    clear_failures_inside(path);
+                    record_failure(path, file.size, file.mtime_ns, result->reason);
                     break;
             }
             ++state.files_done;
@@ -370,17 +466,22 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
 
     if (options.prune) {
         std::vector<std::int64_t> gone;
-        for (const auto& [path, doc] : known)
-            if (!seen.count(path) && is_under(path, roots)) gone.push_back(doc.id);
+        for (const auto& [path, doc] : known) {
+            const std::string& file = doc.container.empty() ? path : doc.container;
+            if (!seen.count(file) && is_under(file, roots)) gone.push_back(doc.id);
+        }
         writer.remove_documents(gone);
-        summary.removed = static_cast<std::int64_t>(gone.size());
+        for (const auto& [path, doc] : known)
+            if (doc.container.empty() && !seen.count(path) && is_under(path, roots))
+                ++summary.removed;
         std::vector<std::string> stale_failures;
         std::set<std::string> problem_paths;
         for (const auto& problem : walked.problems) problem_paths.insert(problem.path);
-        for (const auto& failure : catalog.failures())
-            if (!seen.count(failure.path) && !problem_paths.count(failure.path) &&
-                is_under(failure.path, roots))
+        for (const auto& failure : catalog.failures()) {
+            std::string file = failure.path.substr(0, failure.path.find("//"));
+            if (!seen.count(file) && !problem_paths.count(failure.path) && is_under(file, roots))
                 stale_failures.push_back(failure.path);
+        }
         catalog.clear_failures(stale_failures);
     }
 

@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/utf8.h"
+#include "ingest/extract_failure.h"
 
 namespace deskside::ingest {
 namespace {
@@ -433,8 +434,7 @@ bool mostly_controls(std::string_view text) {
 DecodedText finish(DecodedText decoded) {
     decoded.utf8 = normalise_newlines(std::move(decoded.utf8));
     if (!utf8::is_valid(decoded.utf8))
-        throw Error(ErrorCode::bad_document,
-                    "cannot convert text from " + decoded.encoding + " to UTF-8");
+        fail(FailureKind::corrupt, "cannot convert text from " + decoded.encoding + " to UTF-8");
     return decoded;
 }
 
@@ -447,10 +447,10 @@ DecodedText decode_text(std::string_view bytes, std::string_view declared) {
     }
     if (auto form = detect_zero_pattern(bytes)) {
         DecodedText decoded{decode_unicode(bytes, *form), std::string(form_name(*form))};
-        if (mostly_controls(decoded.utf8)) throw Error(ErrorCode::bad_document, kNotText);
+        if (mostly_controls(decoded.utf8)) fail(FailureKind::unsupported, kNotText);
         return finish(std::move(decoded));
     }
-    if (looks_binary(bytes)) throw Error(ErrorCode::bad_document, kNotText);
+    if (looks_binary(bytes)) fail(FailureKind::unsupported, kNotText);
     if (utf8::is_valid(bytes)) return finish({std::string(bytes), "UTF-8"});
     return finish(decode_legacy(bytes, declared));
 }

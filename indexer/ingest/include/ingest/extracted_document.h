@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deskside::ingest {
@@ -34,13 +35,23 @@ struct DocumentMetadata {
     std::optional<std::int64_t> modified;  // Unix seconds
     std::string language;                  // BCP-47 tag if the document declares one
     std::string encoding;                  // source character encoding when it was text ("UTF-8")
+    std::vector<std::pair<std::string, std::string>>
+        fields;  // other named fields: "from", "to", "cc" (e-mail)
+};
+
+// A file inside a document (an e-mail attachment, a PDF's embedded file, an object embedded
+// in a Word file). The pipeline extracts it as a document of its own, linked to its container.
+struct EmbeddedFile {
+    std::string name;   // file name as the container gives it ("report.pdf"); may be empty
+    std::string bytes;  // the decoded content
 };
 
 struct ExtractedDocument {
-    std::string format;  // short format name: "text", "markdown", "html", later "pdf", "docx"...
+    std::string format;  // short format name: "text", "markdown", "html", "pdf", "docx"...
     DocumentMetadata metadata;
     std::vector<Block> blocks;
     std::vector<std::string> warnings;  // non-fatal problems worth recording ("script dropped")
+    std::vector<EmbeddedFile> attachments;
 };
 
 }  // namespace deskside::ingest

@@ -7,9 +7,11 @@
 // one-line reason recorded in the catalog) and Error(unsupported) for a format they refuse.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,9 +20,26 @@
 
 namespace deskside::ingest {
 
+// Limits and switches for one extraction. Extractors enforce the caps themselves and fail with
+// FailureKind::too_large / timeout (ingest/extract_failure.h); the pipeline's worker process
+// is the backstop when a third-party parser ignores them.
 struct ExtractOptions {
     std::int64_t max_output_bytes = 256ll << 20;  // cap on extracted text (bomb defence)
+    // Archives (OOXML, ODF): caps on the sum of uncompressed sizes read and on entries listed.
+    std::int64_t max_unpacked_bytes = 512ll << 20;
+    int max_archive_entries = 10000;
+    int max_nesting_depth = 256;  // XML / MIME / RTF group nesting
+    // Past this point in time the extractor gives up (FailureKind::timeout). Checked between
+    // pages, XML parts and similar units of work.
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    // OCR of pages (and images) without a text layer.
+    bool ocr = true;
+    std::string ocr_languages = "eng";  // Tesseract language codes joined by '+'
+    int ocr_dpi = 300;
 };
+
+// True once `options.deadline` has passed.
+bool past_deadline(const ExtractOptions& options);
 
 struct SourceFile {
     std::filesystem::path path;  // for messages and extension hints only
@@ -51,9 +70,23 @@ class ExtractorRegistry {
     std::vector<std::unique_ptr<Extractor>> extractors_;
 };
 
-// Built-in extractors (each in its own source file).
-std::unique_ptr<Extractor> make_plain_text_extractor();  // "text", "csv"
-std::unique_ptr<Extractor> make_markdown_extractor();    // "markdown"
-std::unique_ptr<Extractor> make_html_extractor();        // "html"
+// Built-in extractors. The text formats live in src/; each family of binary formats has its
+// own folder under src/ (pdf/, office/, rtf/, email/, legacy/, archive/).
+std::unique_ptr<Extractor> make_plain_text_extractor();     // "text", "csv"
+std::unique_ptr<Extractor> make_markdown_extractor();       // "markdown"
+std::unique_ptr<Extractor> make_html_extractor();           // "html"
+std::unique_ptr<Extractor> make_pdf_extractor();            // "pdf" (poppler, Tesseract OCR)
+std::unique_ptr<Extractor> make_docx_extractor();           // "docx" (WordprocessingML)
+std::unique_ptr<Extractor> make_xlsx_extractor();           // "xlsx" (SpreadsheetML)
+std::unique_ptr<Extractor> make_pptx_extractor();           // "pptx" (PresentationML)
+std::unique_ptr<Extractor> make_opendocument_extractor();   // "odt", "ods", "odp", flat XML
+std::unique_ptr<Extractor> make_rtf_extractor();            // "rtf"
+std::unique_ptr<Extractor> make_email_extractor();          // "email": .eml, mbox, Outlook .msg
+std::unique_ptr<Extractor> make_legacy_office_extractor();  // "doc", "xls", "ppt" via converters
+std::unique_ptr<Extractor> make_zip_extractor();            // "zip": members become attachments
+std::unique_ptr<Extractor> make_ole_object_extractor();     // "ole": the file an OLE object wraps
+// Files that detection already knows cannot be read: encrypted OOXML packages (an OLE2
+// container holding EncryptionInfo), other OLE2 files, binary data: fails with the right kind.
+std::unique_ptr<Extractor> make_refusing_extractor();
 
 }  // namespace deskside::ingest
