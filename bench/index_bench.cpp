@@ -11,15 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_support.h"
@@ -30,10 +33,28 @@ namespace {
 
 struct ChildRun {
     double wall_s = 0;
-    double peak_mib = 0;
-    int exit_status = -1;  // the child's exit code; -1 if it was killed by a signal
-    std::string output;    // what the child wrote to the pipe
+    double peak_mib = 0;       // the largest single process (wait4's ru_maxrss)
+    double peak_tree_mib = 0;  // the child and all its descendants together (sampled)
+    int exit_status = -1;      // the child's exit code; -1 if it was killed by a signal
+    std::string output;        // what the child wrote to the pipe
 };
+
+// Resident memory of a process and all its descendants, in KiB (0 once it is gone).
+std::int64_t tree_rss_kib(pid_t pid) {
+    std::int64_t total = 0;
+    {
+        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+        for (std::string line; std::getline(status, line);)
+            if (line.starts_with("VmRSS:")) total += std::atoll(line.c_str() + 6);
+    }
+    fs::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : fs::directory_iterator(tasks, ec)) {
+        std::ifstream children(task.path() / "children");
+        for (pid_t child; children >> child;) total += tree_rss_kib(child);
+    }
+    return total;
+}
 
 // Runs `body` in a forked child (its return value is the exit status) and measures it.
 // The child may write a short report (< 64 KiB) to the file descriptor it is given.
@@ -56,11 +77,24 @@ ChildRun run_in_child(const std::function<int(int report_fd)>& body) {
         ::_exit(rc);
     }
     ::close(fds[1]);
+    // Sample the summed RSS of the child's process tree (worker processes included) until it
+    // exits: ru_maxrss alone would show only the largest single process.
+    std::atomic<bool> done{false};
+    std::atomic<std::int64_t> peak_tree_kib{0};
+    std::thread sampler([&] {
+        while (!done) {
+            peak_tree_kib = std::max<std::int64_t>(peak_tree_kib, tree_rss_kib(pid));
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    });
     int status = 0;
     struct rusage usage {};
     while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    done = true;
+    sampler.join();
     ChildRun run;
+    run.peak_tree_mib = static_cast<double>(peak_tree_kib) / 1024.0;
     run.wall_s = seconds_since(start);
     run.peak_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: KiB
     run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -77,23 +111,56 @@ struct DesksideRun {
     ingest::IndexSummary summary;
 };
 
+// `deskside index` as users run it: worker processes for extraction, OCR off (the issue's
+// yardstick; OCR throughput is deskside_extract_bench's), one extraction thread per core.
 DesksideRun run_deskside(const fs::path& folder) {
     TempDir tmp("deskside-index-bench");
+    fs::path data = tmp.path() / "data";
+    fs::path log = tmp.path() / "index.out";
     DesksideRun run;
-    run.child = run_in_child([&](int fd) {
-        ingest::IndexOptions options;
-        options.roots = {folder};
-        auto s = ingest::run_index(store::DataDir(tmp.path() / "data"), options, nullptr, Logger());
-        std::string text = std::to_string(s.files_seen) + " " + std::to_string(s.indexed) + " " +
-                           std::to_string(s.unchanged) + " " + std::to_string(s.failed) + " " +
-                           std::to_string(s.passages) + " " + std::to_string(s.bytes_read) + "\n";
-        [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());
-        return 0;
+    run.child = run_in_child([&](int) {
+        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            ::dup2(fd, STDOUT_FILENO);
+            ::dup2(fd, STDERR_FILENO);
+            ::close(fd);
+        }
+        ::execl(DESKSIDE_BINARY, "deskside", "index", folder.c_str(), "--data", data.c_str(),
+                "--quiet", "--ocr=false", static_cast<char*>(nullptr));
+        return 127;
     });
-    std::istringstream in(run.child.output);
+    // deskside index exits 1 when some files failed: that is a finished run.
+    if (run.child.exit_status == 1) run.child.exit_status = 0;
+    std::ifstream in(log);
+    std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto& s = run.summary;
-    if (!(in >> s.files_seen >> s.indexed >> s.unchanged >> s.failed >> s.passages >> s.bytes_read))
+    long long indexed = 0, unchanged = 0, failed = 0, removed = 0, files = 0, passages = 0;
+    double mb = 0;
+    char duration[32];
+    std::size_t at = output.find("indexed ");
+    if (at == std::string::npos ||
+        std::sscanf(
+            output.c_str() + at,
+            "indexed %lld, unchanged %lld, failed %lld, removed %lld in %31[^(](%lld files, "
+            "%lld passages, %lf MB read)",
+            &indexed, &unchanged, &failed, &removed, duration, &files, &passages, &mb) != 8) {
+        std::cerr << "deskside index said: " << output << "\n";
         run.child.exit_status = run.child.exit_status == 0 ? 1 : run.child.exit_status;
+        return run;
+    }
+    long long attachments = 0;
+    if (std::size_t found = output.find(" of the documents indexed were found inside files");
+        found != std::string::npos) {
+        std::size_t start = output.rfind('\n', found);
+        attachments = std::atoll(output.c_str() + (start == std::string::npos ? 0 : start + 1));
+    }
+    s.indexed = indexed;
+    s.unchanged = unchanged;
+    s.failed = failed;
+    s.files_seen = files;
+    s.passages = passages;
+    s.bytes_read = static_cast<std::int64_t>(mb * 1e6);
+    s.attachments = attachments;
     return run;
 }
 
@@ -218,6 +285,9 @@ void write_common(JsonWriter& json, const std::vector<ChildRun>& runs, const Fol
     }
     write_series(json, "wall_s", wall, 3);
     write_series(json, "peak_mib", peak, 1);
+    std::vector<double> tree;
+    for (const auto& r : runs) tree.push_back(r.peak_tree_mib);
+    write_series(json, "peak_tree_mib", tree, 1);
     write_series(json, "files_per_s", files, 1);
     write_series(json, "mb_per_s", mb, 2);
 }
@@ -301,6 +371,7 @@ int run_main(int argc, char** argv) {
     write_series(json, "passages_per_s", passages_per_s, 1);
     json.key("files_seen").value(last.files_seen);
     json.key("indexed").value(last.indexed);
+    json.key("documents_from_inside_files").value(last.attachments);
     json.key("unchanged").value(last.unchanged);
     json.key("failed").value(last.failed);
     json.key("passages").value(last.passages);

@@ -1,7 +1,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 
 #include "base/error.h"
 #include "cli/commands.h"
@@ -48,6 +50,21 @@ int command_index(CommandContext& context) {
     options.threads = static_cast<int>(settings.get_int("index.threads"));
     options.walk.include_hidden = settings.get_bool("index.include_hidden");
     options.keyword.language = settings.get_string("index.language");
+    options.extract.ocr = settings.get_bool("index.ocr");
+    options.extract.ocr_languages = settings.get_string("index.ocr_languages");
+    std::int64_t timeout = settings.get_int("index.file_timeout_s");
+    if (timeout <= 0)
+        throw Error(ErrorCode::invalid_argument, "index.file_timeout_s must be at least 1");
+    options.file_timeout = std::chrono::seconds(timeout);
+    if (settings.get_bool("index.isolate")) {
+        ingest::WorkerCommand worker;
+        std::error_code ec;
+        worker.program = std::filesystem::read_symlink("/proc/self/exe", ec);
+        if (ec) worker.program = "/proc/self/exe";
+        worker.arguments = {std::string(kExtractWorkerCommand)};
+        worker.memory_limit_mb = settings.get_int("index.worker_memory_mb");
+        options.worker = std::move(worker);
+    }
     options.chunk.min_words = static_cast<int>(settings.get_int("index.chunk.min_words"));
     options.chunk.target_words = static_cast<int>(settings.get_int("index.chunk.target_words"));
     options.chunk.max_words = static_cast<int>(settings.get_int("index.chunk.max_words"));
@@ -81,6 +98,9 @@ int command_index(CommandContext& context) {
                  ingest::format_duration(summary.seconds).c_str(),
                  static_cast<long long>(summary.files_seen),
                  static_cast<long long>(summary.passages), mb);
+    if (summary.attachments > 0)
+        std::fprintf(context.out, "%lld of the documents indexed were found inside files\n",
+                     static_cast<long long>(summary.attachments));
     if (summary.failed > 0)
         std::fprintf(context.out, "%lld files failed: see `deskside status --errors`\n",
                      static_cast<long long>(summary.failed));

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdio>
+#include <string_view>
 
 #include "base/log.h"
 #include "cli/arguments.h"
@@ -18,6 +19,10 @@ struct CommandContext {
     Logger log;
     std::FILE* out = stdout;
 };
+
+// The hidden subcommand that runs an extraction worker process (ingest/extraction_worker.h);
+// `deskside index` starts it, nobody else should.
+inline constexpr std::string_view kExtractWorkerCommand = "extract-worker";
 
 int command_index(CommandContext& context);
 int command_search(CommandContext& context);

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "cli/commands.h"
+#include "ingest/extraction_worker.h"
 
 namespace {
 
@@ -84,6 +85,13 @@ int exit_status_for(ErrorCode code) {
 
 int main(int argc, char** argv) {
     using namespace deskside;
+    if (argc >= 2 && argv[1] == cli::kExtractWorkerCommand) {
+        std::int64_t memory_limit_mb = 0;
+        for (int i = 2; i < argc; ++i)
+            if (std::string_view arg = argv[i]; arg.starts_with("--memory-limit-mb="))
+                memory_limit_mb = std::atoll(argv[i] + 18);
+        return ingest::run_extraction_worker(memory_limit_mb);
+    }
     try {
         cli::Invocation invocation = cli::parse_invocation(argc, argv);
         const std::string& command = invocation.command;

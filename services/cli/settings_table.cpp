@@ -18,6 +18,18 @@ std::vector<SettingSpec> all_settings() {
          "also index hidden and system files (names starting with '.', Thumbs.db, ~$ lock files)"},
         {"index.threads", T::integer, "0", "DESKSIDE_THREADS", "--threads",
          "extraction threads; 0 = one per core"},
+        {"index.ocr", T::boolean, "true", "DESKSIDE_OCR", "--ocr",
+         "OCR pages that have no text layer (scanned PDFs) with Tesseract; --ocr=false to skip "
+         "them"},
+        {"index.ocr_languages", T::string, "eng", "DESKSIDE_OCR_LANGUAGES", "--ocr-languages",
+         "Tesseract languages joined by '+' (eng+deu); each needs Debian's tesseract-ocr-LANG"},
+        {"index.file_timeout_s", T::integer, "300", "DESKSIDE_FILE_TIMEOUT", "--file-timeout",
+         "seconds one file (with its attachments) may take before it is recorded as timed out"},
+        {"index.isolate", T::boolean, "true", "DESKSIDE_ISOLATE", "",
+         "extract in worker processes, so that a parser crash or hang costs one file, not the "
+         "run"},
+        {"index.worker_memory_mb", T::integer, "2048", "", "",
+         "address-space limit of each extraction worker process, in MiB"},
         {"index.chunk.min_words", T::integer, "150", "", "",
          "a passage grows past this many words before a heading or page may end it"},
         {"index.chunk.target_words", T::integer, "280", "", "", "preferred passage size in words"},

@@ -110,7 +110,7 @@ TEST_F(CliTest, FailedFilesGiveExitOneAndAreListed) {
     EXPECT_NE(result.out.find("failed 1"), std::string::npos);
     auto errors = run_deskside({"status", "--errors", "--data", data()});
     EXPECT_NE(errors.out.find("empty.txt"), std::string::npos);
-    EXPECT_NE(errors.out.find("empty file"), std::string::npos);
+    EXPECT_NE(errors.out.find("empty: zero-byte file"), std::string::npos) << errors.out;
     auto json =
         nlohmann::json::parse(run_deskside({"status", "--errors", "--json", "--data", data()}).out);
     ASSERT_EQ(json["errors"].size(), 1u);
