@@ -82,8 +82,9 @@ struct TreeWalk {
             for (const EmbeddedFile& attachment : attachments)
                 listing += (listing.back() == ':' ? " " : ", ") +
                            (attachment.name.empty() ? std::string("(unnamed)") : attachment.name);
-            items[index].document->blocks.push_back(
-                Block{BlockKind::paragraph, std::move(listing)});
+            Block block;
+            block.text = std::move(listing);
+            items[index].document->blocks.push_back(std::move(block));
         }
         if (depth >= limits.max_depth) {
             items[index].document->warnings.push_back(

@@ -485,8 +485,13 @@ class HtmlExtractor final : public Extractor {
             document.metadata.title = h1->text;
         // A page with a <title> and an empty body still says something a reader sees (the tab
         // and bookmark name): index the title rather than call the page empty.
-        if (document.blocks.empty() && !document.metadata.title.empty())
-            document.blocks.push_back(Block{BlockKind::heading, document.metadata.title, 1});
+        if (document.blocks.empty() && !document.metadata.title.empty()) {
+            Block title;
+            title.kind = BlockKind::heading;
+            title.text = document.metadata.title;
+            title.level = 1;
+            document.blocks.push_back(std::move(title));
+        }
         return document;
     }
 };

@@ -52,9 +52,11 @@ class ZipExtractor final : public Extractor {
         if (encrypted > 0)
             document.warnings.push_back(std::to_string(encrypted) +
                                         " password-protected member(s) skipped");
-        if (!listing.empty())
-            document.blocks.push_back(
-                Block{BlockKind::paragraph, "Files in this archive:\n" + listing});
+        if (!listing.empty()) {
+            Block block;
+            block.text = "Files in this archive:\n" + listing;
+            document.blocks.push_back(std::move(block));
+        }
         return document;
     }
 };

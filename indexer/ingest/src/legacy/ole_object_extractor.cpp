@@ -25,7 +25,9 @@ class OleObjectExtractor final : public Extractor {
                  "holds no document (typically a picture or equation embedded in another file)");
         ExtractedDocument document;
         document.format = "ole";
-        document.blocks.push_back(Block{BlockKind::paragraph, "Embedded file: " + inside->name});
+        Block block;
+        block.text = "Embedded file: " + inside->name;
+        document.blocks.push_back(std::move(block));
         document.attachments.push_back(std::move(*inside));
         return document;
     }
