@@ -28,5 +28,6 @@ int command_index(CommandContext& context);
 int command_search(CommandContext& context);
 int command_status(CommandContext& context);
 int command_serve(CommandContext& context);
+int command_eval(CommandContext& context);
 
 }  // namespace deskside::cli

@@ -22,6 +22,7 @@ Commands:
   search "QUERY" [-n N] [--collection C] [--json]   keyword search
   status [--json] [--errors] [--check]          what is indexed, what failed and why
   serve [--listen HOST:PORT]                    the intranet page and JSON API
+  eval --set DIR [--json]                       retrieval quality on an evaluation set
   help settings                                 every setting, its default and variable
 
 Run `deskside COMMAND --help` for a command's options.
@@ -69,6 +70,19 @@ Shows what the index holds: documents, passages, failed files, sizes, the last r
   --errors   list every failed file with its reason
   --check    verify that the catalog and the keyword index agree (exit 3 if not)
   --json     machine-readable output (fields documents, passages, failed, ...)
+)"},
+    {"eval", R"(Usage: deskside eval --set DIR [--modes keyword] [--json]
+
+Measures retrieval quality on an evaluation set: DIR holds docs.jsonl ({"id","title","text"}),
+queries.jsonl ({"id","text"}) and qrels.tsv (query_id<TAB>doc_id<TAB>grade), as the sets in
+../shared/eval do; admins can judge their own queries the same way. The documents are indexed
+into a temporary data directory through the normal pipeline, every judged query is run, and
+nDCG@10, MAP, Recall@100 and MRR are printed per retrieval mode with the median query time.
+
+  --set DIR        the evaluation set
+  --modes LIST     retrieval modes to score, comma-separated [default: keyword]
+  --json           {"set":…, "modes":{"keyword":{"ndcg@10":…, "map":…, "recall@100":…,
+                   "mrr":…, "p50_ms":…}}}
 )"},
     {"serve", R"(Usage: deskside serve [--listen HOST:PORT]
 
@@ -127,6 +141,7 @@ int main(int argc, char** argv) {
         if (command == "search") return cli::command_search(context);
         if (command == "status") return cli::command_status(context);
         if (command == "serve") return cli::command_serve(context);
+        if (command == "eval") return cli::command_eval(context);
         std::fprintf(stderr, "deskside: unknown command '%s' (see deskside --help)\n",
                      command.c_str());
         return 2;

@@ -1,0 +1,46 @@
+// The retrieval-quality harness behind `deskside eval`: an evaluation set (retriever/
+// evaluation.h) is written out as one text file per document, indexed into a temporary data
+// directory through the normal pipeline, and every query is run in each retrieval mode; the
+// rankings of document ids are scored against the judgments.
+//
+// Runs on the calling thread (the pipeline starts its own workers). Throws deskside::Error for
+// a set that cannot be read or indexed.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "retriever/evaluation.h"
+
+namespace deskside::eval {
+
+struct EvalOptions {
+    std::vector<std::string> modes = {"keyword"};  // retrieval modes to score
+    int depth = 100;                               // ranking depth per query (Recall@100)
+    int threads = 0;                               // indexing threads; 0 = one per core
+    std::filesystem::path work_dir;                // where to build the index; "" = a temp dir
+};
+
+struct ModeResult {
+    retriever::SetScores scores;
+    double p50_ms = 0;  // median query latency
+    double p95_ms = 0;
+};
+
+struct EvalReport {
+    std::string set;
+    int documents = 0;
+    int queries = 0;  // queries run
+    double index_seconds = 0;
+    std::map<std::string, ModeResult> modes;
+};
+
+EvalReport run_evaluation(const retriever::EvalSet& set, const EvalOptions& options);
+
+// Turns a natural-language query into keyword query syntax that cannot fail to parse: its
+// words (letters and digits), joined by spaces, searched with the OR operator.
+std::string keyword_query_of(const std::string& text);
+
+}  // namespace deskside::eval

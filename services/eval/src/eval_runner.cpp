@@ -1,0 +1,161 @@
+#include "eval/eval_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <random>
+
+#include "base/error.h"
+#include "base/utf8.h"
+#include "ingest/pipeline.h"
+#include "retriever/keyword_search.h"
+#include "store/data_dir.h"
+
+namespace deskside::eval {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// A file name for a document id that any file system accepts: unsafe bytes as %XX.
+std::string file_name_for(const std::string& id) {
+    std::string name;
+    for (unsigned char c : id) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+            name += static_cast<char>(c);
+        } else {
+            char hex[4];
+            std::snprintf(hex, sizeof hex, "%%%02X", c);
+            name += hex;
+        }
+    }
+    return name + ".txt";
+}
+
+std::string id_from_path(const std::string& path) {
+    std::string name = fs::path(path).stem().string();
+    std::string id;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (name[i] == '%' && i + 2 < name.size()) {
+            id += static_cast<char>(std::stoi(name.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            id += name[i];
+        }
+    }
+    return id;
+}
+
+class TemporaryFolder {
+  public:
+    TemporaryFolder() {
+        std::random_device random;
+        for (;;) {
+            path_ = fs::temp_directory_path() / ("deskside-eval-" + std::to_string(random()));
+            if (fs::create_directory(path_)) break;
+        }
+    }
+    ~TemporaryFolder() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+double quantile(std::vector<double> values, double q) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    return values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1) + 0.5)];
+}
+
+}  // namespace
+
+std::string keyword_query_of(const std::string& text) {
+    std::string out, word;
+    auto flush = [&] {
+        if (!word.empty()) out += (out.empty() ? "" : " ") + word;
+        word.clear();
+    };
+    for (std::size_t pos = 0; pos < text.size();) {
+        std::size_t start = pos;
+        char32_t cp = utf8::decode(text, pos);
+        bool letter = cp >= 0x80 || std::isalnum(static_cast<int>(cp));
+        if (letter)
+            word.append(text, start, pos - start);
+        else
+            flush();
+    }
+    flush();
+    return out;
+}
+
+EvalReport run_evaluation(const retriever::EvalSet& set, const EvalOptions& options) {
+    for (const std::string& mode : options.modes) {
+        if (mode == "vector" || mode == "hybrid")
+            throw Error(ErrorCode::unsupported, "retrieval mode '" + mode +
+                                                    "' needs embeddings, which this build does "
+                                                    "not make yet: use keyword");
+        if (mode != "keyword")
+            throw Error(
+                ErrorCode::invalid_argument,
+                "retrieval mode '" + mode + "' is not known: use keyword, vector or hybrid");
+    }
+    std::optional<TemporaryFolder> temporary;
+    fs::path work = options.work_dir;
+    if (work.empty()) {
+        temporary.emplace();
+        work = temporary->path();
+    }
+    fs::path docs = work / "docs";
+    fs::create_directories(docs);
+    for (const retriever::EvalDocument& document : set.documents) {
+        std::ofstream out(docs / file_name_for(document.id), std::ios::binary);
+        // Some sets repeat the title at the start of the text; writing it twice would double its
+        // words' weight.
+        if (!document.title.empty() && !document.text.starts_with(document.title))
+            out << document.title << "\n\n";
+        out << document.text << "\n";
+        if (!out)
+            throw_io_error("cannot write", (docs / file_name_for(document.id)).string(), errno);
+    }
+
+    EvalReport report;
+    report.set = set.name;
+    report.documents = static_cast<int>(set.documents.size());
+    store::DataDir data(work / "data");
+    ingest::IndexOptions index;
+    index.roots = {docs};
+    index.threads = options.threads;
+    auto summary = ingest::run_index(data, index, nullptr, Logger());
+    report.index_seconds = summary.seconds;
+
+    retriever::KeywordSearcher searcher(data);
+    std::map<std::string, std::vector<std::string>> rankings;
+    std::vector<double> latencies;
+    for (const retriever::EvalQuery& query : set.queries) {
+        if (!set.judgments.count(query.id)) continue;
+        retriever::SearchRequest request;
+        request.query = keyword_query_of(query.text);
+        request.match_any = true;  // natural-language questions: BM25 over any of the words
+        request.limit = options.depth;
+        request.per_document = 1;
+        if (request.query.empty()) continue;
+        auto started = Clock::now();
+        retriever::SearchResults results = searcher.search(request);
+        latencies.push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+        std::vector<std::string>& ranking = rankings[query.id];
+        for (const auto& hit : results.hits) ranking.push_back(id_from_path(hit.path));
+        ++report.queries;
+    }
+    ModeResult& keyword = report.modes["keyword"];
+    keyword.scores = retriever::score_set(set, rankings);
+    keyword.p50_ms = quantile(latencies, 0.5);
+    keyword.p95_ms = quantile(latencies, 0.95);
+    return report;
+}
+
+}  // namespace deskside::eval
