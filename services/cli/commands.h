@@ -29,5 +29,6 @@ int command_search(CommandContext& context);
 int command_status(CommandContext& context);
 int command_serve(CommandContext& context);
 int command_eval(CommandContext& context);
+int command_embed(CommandContext& context);
 
 }  // namespace deskside::cli

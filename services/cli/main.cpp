@@ -23,6 +23,7 @@ Commands:
   status [--json] [--errors] [--check]          what is indexed, what failed and why
   serve [--listen HOST:PORT]                    the intranet page and JSON API
   eval --set DIR [--json]                       retrieval quality on an evaluation set
+  embed --model FILE.gguf TEXT... [--json]      token ids and vectors of texts (BERT GGUF)
   help settings                                 every setting, its default and variable
 
 Run `deskside COMMAND --help` for a command's options.
@@ -84,6 +85,18 @@ nDCG@10, MAP, Recall@100 and MRR are printed per retrieval mode with the median 
   --json           {"set":…, "modes":{"keyword":{"ndcg@10":…, "map":…, "recall@100":…,
                    "mrr":…, "p50_ms":…}}}
 )"},
+    {"embed", R"(Usage: deskside embed --model FILE.gguf [--json] [--threads N] TEXT...
+
+Embeds each TEXT with a BERT-family GGUF model (architecture bert; F32, F16, BF16, Q8_0, Q4/Q5
+and K-quant weights) and prints its WordPiece token ids ([CLS] ... [SEP]) and its L2-normalised
+vector, pooled as the model says (mean or CLS).
+
+  -m, --model FILE    the GGUF model file
+  --json              {"model", "dim", "results": [{"text", "ids", "embedding"}]}
+  --threads N         threads [default: one per core]
+
+Exit status: 0 done; 2 no model, a model that cannot be read or is not a BERT model.
+)"},
     {"serve", R"(Usage: deskside serve [--listen HOST:PORT]
 
 Serves the intranet search page and the JSON API (GET /api/search, /api/status, /api/health).
@@ -142,6 +155,7 @@ int main(int argc, char** argv) {
         if (command == "status") return cli::command_status(context);
         if (command == "serve") return cli::command_serve(context);
         if (command == "eval") return cli::command_eval(context);
+        if (command == "embed") return cli::command_embed(context);
         std::fprintf(stderr, "deskside: unknown command '%s' (see deskside --help)\n",
                      command.c_str());
         return 2;
