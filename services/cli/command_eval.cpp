@@ -38,6 +38,8 @@ int command_eval(CommandContext& context) {
         }
     }
     options.threads = static_cast<int>(context.invocation.settings.get_int("index.threads"));
+    options.embedding = embedding_config(context.invocation.settings);
+    options.hybrid = hybrid_options(context.invocation.settings);
     args.finish();
     if (!folder)
         throw Error(ErrorCode::invalid_argument,
@@ -50,14 +52,18 @@ int command_eval(CommandContext& context) {
         nlohmann::json out = {{"set", report.set},
                               {"documents", report.documents},
                               {"queries", report.queries},
-                              {"index_seconds", std::round(report.index_seconds * 1000) / 1000}};
+                              {"index_seconds", std::round(report.index_seconds * 1000) / 1000},
+                              {"embed_seconds", std::round(report.embed_seconds * 1000) / 1000},
+                              {"embedder", report.embedder}};
         out["modes"] = nlohmann::json::object();
         for (const auto& [name, mode] : report.modes) out["modes"][name] = mode_json(mode);
         std::fprintf(context.out, "%s\n", out.dump(2).c_str());
         return 0;
     }
-    std::fprintf(context.out, "%s: %d documents, %d queries (indexed in %.1f s)\n",
-                 report.set.c_str(), report.documents, report.queries, report.index_seconds);
+    std::fprintf(
+        context.out, "%s: %d documents, %d queries (indexed in %.1f s, embedded in %.1f s%s%s)\n",
+        report.set.c_str(), report.documents, report.queries, report.index_seconds,
+        report.embed_seconds, report.embedder.empty() ? "" : " with ", report.embedder.c_str());
     std::fprintf(context.out, "%-8s %8s %8s %10s %8s %8s\n", "mode", "nDCG@10", "MAP", "Recall@100",
                  "MRR", "p50 ms");
     for (const auto& [name, mode] : report.modes)

@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "cli/commands.h"
 #include "ingest/pipeline.h"
+#include "vectors/embeddings.h"
 
 namespace deskside::cli {
 namespace {
@@ -35,6 +36,7 @@ int command_index(CommandContext& context) {
     options.collection = args.option("--collection").value_or("default");
     options.prune = args.flag("--prune");
     bool quiet = args.flag("--quiet");
+    bool reembed = args.flag("--reembed");
     for (const auto& root : args.finish()) options.roots.emplace_back(root);
     if (options.roots.empty())
         throw Error(ErrorCode::invalid_argument,
@@ -101,6 +103,23 @@ int command_index(CommandContext& context) {
     if (summary.attachments > 0)
         std::fprintf(context.out, "%lld of the documents indexed were found inside files\n",
                      static_cast<long long>(summary.attachments));
+    // The dense arm follows the catalog: embed what is new, drop what is gone.
+    vectors::SyncOptions sync;
+    sync.reembed = reembed;
+    auto embedded = vectors::sync_vectors(
+        dir, embedding_config(settings), sync, [&](std::int64_t done, std::int64_t total) {
+            if (progress && total > 0)
+                std::fprintf(stderr, "\rembedding %lld/%lld passages", static_cast<long long>(done),
+                             static_cast<long long>(total));
+        });
+    if (progress && embedded.embedded > 0) std::fprintf(stderr, "\n");
+    if (embedded.embedder != "off")
+        std::fprintf(context.out, "vectors: %s, %lld embedded, %lld removed, %lld in all%s (%s)\n",
+                     embedded.embedder.c_str(), static_cast<long long>(embedded.embedded),
+                     static_cast<long long>(embedded.removed),
+                     static_cast<long long>(embedded.total),
+                     embedded.refitted ? ", model refitted" : "",
+                     ingest::format_duration(embedded.seconds).c_str());
     if (summary.failed > 0)
         std::fprintf(context.out, "%lld files failed: see `deskside status --errors`\n",
                      static_cast<long long>(summary.failed));

@@ -3,10 +3,39 @@
 #include "api/json_output.h"
 #include "base/error.h"
 #include "cli/commands.h"
-#include "retriever/keyword_search.h"
+#include "retriever/hybrid_search.h"
 #include "retriever/snippet.h"
 
 namespace deskside::cli {
+
+vectors::EmbeddingConfig embedding_config(const Settings& settings) {
+    vectors::EmbeddingConfig config;
+    config.enabled = settings.get_bool("embed.enabled");
+    config.model = settings.get_string("embed.model");
+    config.threads = static_cast<int>(settings.get_int("index.threads"));
+    return config;
+}
+
+retriever::HybridOptions hybrid_options(const Settings& settings) {
+    retriever::HybridOptions options;
+    auto number = [&](const char* key) {
+        std::string text = settings.get_string(key);
+        try {
+            std::size_t used = 0;
+            double value = std::stod(text, &used);
+            if (used == text.size() && value >= 0) return value;
+        } catch (const std::exception&) {
+        }
+        throw Error(ErrorCode::invalid_argument,
+                    std::string(key) + " must be a number >= 0, not '" + text + "'");
+    };
+    options.fusion.rrf_k = static_cast<double>(settings.get_int("search.rrf_k"));
+    if (options.fusion.rrf_k < 1)
+        throw Error(ErrorCode::invalid_argument, "search.rrf_k must be at least 1");
+    options.fusion.keyword_weight = number("search.keyword_weight");
+    options.fusion.vector_weight = number("search.vector_weight");
+    return options;
+}
 
 int command_search(CommandContext& context) {
     CommandArgs args("search", context.invocation.args);
@@ -26,15 +55,28 @@ int command_search(CommandContext& context) {
         }
     }
     bool json = args.flag("--json");
+    std::optional<std::string> mode_name = args.option("--mode");
+    std::optional<std::string> fusion = args.option("--fusion");
     auto words = args.finish();
     if (words.empty())
         throw Error(ErrorCode::invalid_argument,
                     "give a query: deskside search \"QUERY\" (see --help)");
     for (const auto& word : words) request.query += (request.query.empty() ? "" : " ") + word;
 
-    retriever::KeywordSearcher searcher(
-        store::DataDir(context.invocation.settings.get_string("data")));
-    auto results = searcher.search(request);
+    const Settings& settings = context.invocation.settings;
+    retriever::HybridOptions options = hybrid_options(settings);
+    if (fusion) options.fusion.method = retriever::parse_fusion_method(*fusion);
+    std::optional<retriever::SearchMode> mode;
+    if (mode_name) mode = retriever::parse_search_mode(*mode_name);
+    store::DataDir dir(settings.get_string("data"));
+    vectors::EmbeddingConfig embedding = embedding_config(settings);
+    if (mode == retriever::SearchMode::keyword) embedding.enabled = false;  // no model to load
+    retriever::HybridSearcher searcher(dir, embedding);
+    // Hybrid whenever the index has vectors: it is never much worse than either arm alone.
+    if (!mode)
+        mode =
+            searcher.has_vectors() ? retriever::SearchMode::hybrid : retriever::SearchMode::keyword;
+    auto results = searcher.search(request, *mode, options);
 
     if (json) {
         std::fprintf(context.out, "%s\n", api::search_results_json(results).dump(2).c_str());

@@ -40,6 +40,12 @@ int command_status(CommandContext& context) {
                  mb(status["index_bytes"]["keyword"].get<std::uint64_t>()));
     std::fprintf(context.out, "language        %s\n",
                  status["language"].get<std::string>().c_str());
+    if (status["embedder"].is_null())
+        std::fprintf(context.out, "embedder        none (keyword search only)\n");
+    else
+        std::fprintf(context.out, "embedder        %s, %lld vectors\n",
+                     status["embedder"].get<std::string>().c_str(),
+                     status["vectors"].get<long long>());
     const auto& run = status["last_run"];
     if (run.is_null()) {
         std::fprintf(context.out, "last run        none\n");

@@ -11,6 +11,8 @@
 
 #include "base/log.h"
 #include "cli/arguments.h"
+#include "retriever/hybrid_search.h"
+#include "vectors/embeddings.h"
 
 namespace deskside::cli {
 
@@ -23,6 +25,10 @@ struct CommandContext {
 // The hidden subcommand that runs an extraction worker process (ingest/extraction_worker.h);
 // `deskside index` starts it, nobody else should.
 inline constexpr std::string_view kExtractWorkerCommand = "extract-worker";
+
+// The embedding and fusion settings (embed.*, search.*), shared by index, search and eval.
+vectors::EmbeddingConfig embedding_config(const Settings& settings);
+retriever::HybridOptions hybrid_options(const Settings& settings);
 
 int command_index(CommandContext& context);
 int command_search(CommandContext& context);

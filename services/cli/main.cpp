@@ -32,7 +32,7 @@ Settings (accepted anywhere on the line, by every command):
 )";
 
 const std::map<std::string, const char*> kCommandHelp = {
-    {"index", R"(Usage: deskside index PATH... [--collection NAME] [--prune] [--quiet]
+    {"index", R"(Usage: deskside index PATH... [--collection NAME] [--prune] [--reembed] [--quiet]
 
 Walks the folders (or files) given and indexes every document found: new and changed files are
 extracted and split into passages; unchanged files (same size and time, or same content) are
@@ -41,6 +41,12 @@ indexed is recorded with its reason (`deskside status --errors`) and the run goe
 
   --collection NAME   put the documents in this collection [default: default]
   --prune             remove indexed documents under the PATHs whose files are gone
+  --reembed           drop every vector and embed all passages again (after changing
+                      embed.model; also refits the corpus-trained LSA embedder)
+
+Passages are embedded after each run for vector and hybrid search: with embed.model (a
+BERT-family GGUF file) when set, else with an LSA model fitted on the collection and refitted
+when it has grown by a fifth.
   --quiet             no progress bar, only the summary line
 
 Exit status: 0 all files indexed or unchanged; 1 some files failed; 2 bad arguments;
@@ -48,7 +54,7 @@ Exit status: 0 all files indexed or unchanged; 1 some files failed; 2 bad argume
 is indexing into the same data directory.
 )"},
     {"search", R"(Usage: deskside search "QUERY" [-n N] [--offset K] [--collection C] [--type T]
-                       [--per-doc K] [--any] [--json]
+                       [--per-doc K] [--any] [--mode M] [--fusion F] [--json]
 
 Query syntax (docs/search-syntax.md):
   words           all must match (or any, with --any); English stemming by default
@@ -63,6 +69,8 @@ Query syntax (docs/search-syntax.md):
   --type T           only this format (text, markdown, html, ...); repeatable as T1,T2
   --per-doc K        best passages per document [default: 1; 0 = all]
   --any              match any word instead of all
+  --mode M           keyword, vector or hybrid [default: hybrid when the index has vectors]
+  --fusion F         how hybrid fuses the arms: rrf (reciprocal rank) or normalized
   --json             machine-readable output (docs/search-json.md)
 )"},
     {"status", R"(Usage: deskside status [--json] [--errors] [--check]
@@ -72,7 +80,7 @@ Shows what the index holds: documents, passages, failed files, sizes, the last r
   --check    verify that the catalog and the keyword index agree (exit 3 if not)
   --json     machine-readable output (fields documents, passages, failed, ...)
 )"},
-    {"eval", R"(Usage: deskside eval --set DIR [--modes keyword] [--json]
+    {"eval", R"(Usage: deskside eval --set DIR [--modes keyword,vector,hybrid] [--json]
 
 Measures retrieval quality on an evaluation set: DIR holds docs.jsonl ({"id","title","text"}),
 queries.jsonl ({"id","text"}) and qrels.tsv (query_id<TAB>doc_id<TAB>grade), as the sets in
@@ -81,7 +89,8 @@ into a temporary data directory through the normal pipeline, every judged query 
 nDCG@10, MAP, Recall@100 and MRR are printed per retrieval mode with the median query time.
 
   --set DIR        the evaluation set
-  --modes LIST     retrieval modes to score, comma-separated [default: keyword]
+  --modes LIST     retrieval modes to score, comma-separated [default: keyword,vector,hybrid]
+                   (vectors from embed.model when set, else the corpus-trained LSA embedder)
   --json           {"set":…, "modes":{"keyword":{"ndcg@10":…, "map":…, "recall@100":…,
                    "mrr":…, "p50_ms":…}}}
 )"},

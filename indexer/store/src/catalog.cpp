@@ -251,6 +251,42 @@ std::vector<PassageRecord> Catalog::get_passages(std::span<const std::int64_t> p
     return out;
 }
 
+std::vector<std::int64_t> Catalog::indexed_passage_ids() {
+    Statement s(*db_, R"sql(
+        SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id
+        WHERE d.state = 'indexed' ORDER BY p.id)sql");
+    std::vector<std::int64_t> ids;
+    while (s.step()) ids.push_back(s.column_int(0));
+    return ids;
+}
+
+std::vector<std::int64_t> Catalog::passage_ids_where(const std::string& collection,
+                                                     const std::vector<std::string>& formats,
+                                                     std::optional<std::int64_t> from,
+                                                     std::optional<std::int64_t> to) {
+    std::string sql =
+        "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id "
+        "WHERE d.state = 'indexed'";
+    if (!collection.empty()) sql += " AND d.collection = ?";
+    if (!formats.empty()) {
+        sql += " AND d.format IN (";
+        for (std::size_t i = 0; i < formats.size(); ++i) sql += i ? ", ?" : "?";
+        sql += ")";
+    }
+    if (from) sql += " AND d.date >= ?";
+    if (to) sql += " AND d.date <= ?";
+    sql += " ORDER BY p.id";
+    Statement s(*db_, sql);
+    int at = 1;
+    if (!collection.empty()) s.bind(at++, collection);
+    for (const auto& format : formats) s.bind(at++, format);
+    if (from) s.bind(at++, *from);
+    if (to) s.bind(at++, *to);
+    std::vector<std::int64_t> ids;
+    while (s.step()) ids.push_back(s.column_int(0));
+    return ids;
+}
+
 std::optional<FailureRecord> Catalog::find_failure(const std::string& path) {
     Statement s(*db_,
                 "SELECT path, collection, reason, size, mtime_ns, failed_at FROM failures "

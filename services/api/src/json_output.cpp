@@ -6,6 +6,8 @@
 #include "store/catalog.h"
 #include "store/consistency.h"
 #include "store/keyword_index.h"
+#include "store/vector_index.h"
+#include "vectors/embeddings.h"
 
 namespace deskside::api {
 
@@ -74,6 +76,14 @@ nlohmann::json status_json(const store::DataDir& dir, const StatusOptions& optio
                           file_size_or_zero(dir.root() / "catalog.sqlite-wal")},
           {"keyword", store::keyword_index_bytes(dir.keyword_index_path())}}},
     };
+    // The dense arm: which embedder made the vectors, and how many there are.
+    if (auto identity = store::VectorIndexReader::stored_identity(store::vector_index_path(dir))) {
+        out["embedder"] = vectors::describe(*identity);
+        out["vectors"] = store::VectorIndexReader(store::vector_index_path(dir), *identity).size();
+    } else {
+        out["embedder"] = nullptr;
+        out["vectors"] = 0;
+    }
     if (auto run = catalog.last_run()) {
         out["last_run"] = {
             {"started", iso_time(run->started_at)},

@@ -8,8 +8,8 @@
 #include "base/error.h"
 #include "base/utf8.h"
 #include "ingest/pipeline.h"
-#include "retriever/keyword_search.h"
 #include "store/data_dir.h"
+#include "vectors/embeddings.h"
 
 namespace deskside::eval {
 namespace {
@@ -93,16 +93,9 @@ std::string keyword_query_of(const std::string& text) {
 }
 
 EvalReport run_evaluation(const retriever::EvalSet& set, const EvalOptions& options) {
-    for (const std::string& mode : options.modes) {
-        if (mode == "vector" || mode == "hybrid")
-            throw Error(ErrorCode::unsupported, "retrieval mode '" + mode +
-                                                    "' needs embeddings, which this build does "
-                                                    "not make yet: use keyword");
-        if (mode != "keyword")
-            throw Error(
-                ErrorCode::invalid_argument,
-                "retrieval mode '" + mode + "' is not known: use keyword, vector or hybrid");
-    }
+    std::vector<retriever::SearchMode> modes;
+    for (const std::string& mode : options.modes)
+        modes.push_back(retriever::parse_search_mode(mode));
     std::optional<TemporaryFolder> temporary;
     fs::path work = options.work_dir;
     if (work.empty()) {
@@ -132,29 +125,49 @@ EvalReport run_evaluation(const retriever::EvalSet& set, const EvalOptions& opti
     auto summary = ingest::run_index(data, index, nullptr, Logger());
     report.index_seconds = summary.seconds;
 
-    retriever::KeywordSearcher searcher(data);
-    std::map<std::string, std::vector<std::string>> rankings;
-    std::vector<double> latencies;
-    for (const retriever::EvalQuery& query : set.queries) {
-        if (!set.judgments.count(query.id)) continue;
-        retriever::SearchRequest request;
-        request.query = keyword_query_of(query.text);
-        request.match_any = true;  // natural-language questions: BM25 over any of the words
-        request.limit = options.depth;
-        request.per_document = 1;
-        if (request.query.empty()) continue;
-        auto started = Clock::now();
-        retriever::SearchResults results = searcher.search(request);
-        latencies.push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - started).count());
-        std::vector<std::string>& ranking = rankings[query.id];
-        for (const auto& hit : results.hits) ranking.push_back(id_from_path(hit.path));
-        ++report.queries;
+    bool needs_vectors = std::any_of(modes.begin(), modes.end(),
+                                     [](auto m) { return m != retriever::SearchMode::keyword; });
+    vectors::EmbeddingConfig embedding = options.embedding;
+    embedding.enabled = needs_vectors;
+    if (needs_vectors) {
+        vectors::SyncSummary synced = vectors::sync_vectors(data, embedding, {});
+        report.embed_seconds = synced.seconds;
+        report.embedder = synced.embedder;
     }
-    ModeResult& keyword = report.modes["keyword"];
-    keyword.scores = retriever::score_set(set, rankings);
-    keyword.p50_ms = quantile(latencies, 0.5);
-    keyword.p95_ms = quantile(latencies, 0.95);
+    retriever::HybridSearcher searcher(data, embedding);
+    for (std::size_t m = 0; m < modes.size(); ++m) {
+        std::map<std::string, std::vector<std::string>> rankings;
+        std::vector<double> latencies;
+        int queries = 0;
+        for (const retriever::EvalQuery& query : set.queries) {
+            if (!set.judgments.count(query.id)) continue;
+            retriever::SearchRequest request;
+            request.query = keyword_query_of(query.text);
+            request.match_any = true;  // natural-language questions: BM25 over any of the words
+            request.limit = options.depth;
+            request.per_document = 1;
+            if (request.query.empty()) continue;
+            retriever::HybridOptions hybrid = options.hybrid;
+            hybrid.depth = std::max(hybrid.depth, options.depth);
+            auto started = Clock::now();
+            retriever::SearchResults results;
+            try {
+                results = searcher.search(request, modes[m], hybrid);
+            } catch (const Error& e) {
+                if (e.code() != ErrorCode::query_syntax) throw;  // only common words: no result
+            }
+            latencies.push_back(
+                std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+            std::vector<std::string>& ranking = rankings[query.id];
+            for (const auto& hit : results.hits) ranking.push_back(id_from_path(hit.path));
+            ++queries;
+        }
+        report.queries = queries;
+        ModeResult& result = report.modes[options.modes[m]];
+        result.scores = retriever::score_set(set, rankings);
+        result.p50_ms = quantile(latencies, 0.5);
+        result.p95_ms = quantile(latencies, 0.95);
+    }
     return report;
 }
 

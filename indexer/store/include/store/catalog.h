@@ -112,6 +112,14 @@ class Catalog {
     std::vector<std::pair<std::int64_t, std::string>> document_paths();
     std::vector<PassageRecord> passages_of(std::int64_t document_id);
     std::vector<PassageRecord> get_passages(std::span<const std::int64_t> passage_ids);
+    // Ids of every passage of an indexed document, ascending (what the vector index mirrors).
+    std::vector<std::int64_t> indexed_passage_ids();
+    // Ids of the indexed passages whose document matches: collection ("" = any), formats
+    // (empty = any), document date in [from, to] (Unix seconds; unset = open). Ascending.
+    std::vector<std::int64_t> passage_ids_where(const std::string& collection,
+                                                const std::vector<std::string>& formats,
+                                                std::optional<std::int64_t> from,
+                                                std::optional<std::int64_t> to);
     std::optional<FailureRecord> find_failure(const std::string& path);
     std::vector<FailureRecord> failures();
     CatalogCounts counts();

@@ -13,14 +13,18 @@
 #include <vector>
 
 #include "retriever/evaluation.h"
+#include "retriever/hybrid_search.h"
+#include "vectors/embeddings.h"
 
 namespace deskside::eval {
 
 struct EvalOptions {
-    std::vector<std::string> modes = {"keyword"};  // retrieval modes to score
-    int depth = 100;                               // ranking depth per query (Recall@100)
-    int threads = 0;                               // indexing threads; 0 = one per core
-    std::filesystem::path work_dir;                // where to build the index; "" = a temp dir
+    std::vector<std::string> modes = {"keyword", "vector", "hybrid"};  // modes to score
+    int depth = 100;                     // ranking depth per query (Recall@100)
+    int threads = 0;                     // indexing threads; 0 = one per core
+    std::filesystem::path work_dir;      // where to build the index; "" = a temp dir
+    vectors::EmbeddingConfig embedding;  // the vector arm's embedder (LSA by default)
+    retriever::HybridOptions hybrid;     // fusion settings
 };
 
 struct ModeResult {
@@ -34,6 +38,8 @@ struct EvalReport {
     int documents = 0;
     int queries = 0;  // queries run
     double index_seconds = 0;
+    double embed_seconds = 0;
+    std::string embedder;
     std::map<std::string, ModeResult> modes;
 };
 

@@ -1,0 +1,223 @@
+#include "retriever/hybrid_search.h"
+
+#include <chrono>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/error.h"
+#include "base/utf8.h"
+#include "retriever/keyword_search.h"
+#include "store/catalog.h"
+#include "store/vector_index.h"
+
+namespace deskside::retriever {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kSnippetCodePoints = 240;
+
+// The first words of a passage, cut at a word boundary, as the snippet of a hit the keyword
+// arm did not return (it has no matched terms to centre on).
+std::string leading_snippet(const std::string& text) {
+    std::size_t pos = 0, count = 0, cut = 0;
+    while (pos < text.size() && count < kSnippetCodePoints) {
+        char32_t cp = utf8::decode(text, pos);
+        ++count;
+        if (cp == ' ' || cp == '\n') cut = pos;
+    }
+    if (pos >= text.size()) return text;
+    std::string snippet = text.substr(0, cut ? cut : pos);
+    while (!snippet.empty() && (snippet.back() == ' ' || snippet.back() == '\n'))
+        snippet.pop_back();
+    return snippet + "…";
+}
+
+bool is_operator(std::string_view word) {
+    return word == "AND" || word == "OR" || word == "NOT" || word == "NEAR" || word == "XOR";
+}
+
+}  // namespace
+
+SearchMode parse_search_mode(std::string_view name) {
+    if (name == "keyword") return SearchMode::keyword;
+    if (name == "vector") return SearchMode::vector;
+    if (name == "hybrid") return SearchMode::hybrid;
+    throw Error(ErrorCode::invalid_argument, "search mode '" + std::string(name) +
+                                                 "' is not known: use keyword, vector or hybrid");
+}
+
+std::string_view search_mode_name(SearchMode mode) {
+    switch (mode) {
+        case SearchMode::keyword:
+            return "keyword";
+        case SearchMode::vector:
+            return "vector";
+        default:
+            return "hybrid";
+    }
+}
+
+std::string plain_words(std::string_view query) {
+    std::string out;
+    std::size_t start = 0;
+    while (start < query.size()) {
+        std::size_t end = query.find_first_of(" \t\n", start);
+        if (end == std::string_view::npos) end = query.size();
+        std::string_view token = query.substr(start, end - start);
+        start = end + 1;
+        if (token.empty() || is_operator(token)) continue;
+        if (std::size_t colon = token.find(':'); colon != std::string_view::npos) {
+            std::string_view field = token.substr(0, colon);
+            if (field == "date" || field == "type" || field == "collection" || field == "path")
+                continue;  // filters, not words
+            token = token.substr(colon + 1);
+        }
+        std::string word;
+        for (char c : token)
+            if (c != '"' && c != '(' && c != ')' && c != '*' && c != '+' && c != '-') word += c;
+        if (!word.empty()) out += (out.empty() ? "" : " ") + word;
+    }
+    return out;
+}
+
+struct HybridSearcher::State {
+    store::DataDir dir;
+    KeywordSearcher keyword;
+    store::Catalog catalog;
+    std::unique_ptr<embed::Embedder> embedder;
+    std::optional<store::VectorIndexReader> vectors;
+
+    State(const store::DataDir& d, const vectors::EmbeddingConfig& embedding)
+        : dir(d), keyword(d), catalog(d.catalog_path(), store::Catalog::Mode::read_only) {
+        embedder = vectors::open_query_embedder(d, embedding);
+        if (embedder)
+            vectors.emplace(store::vector_index_path(d),
+                            vectors::to_index_identity(embedder->identity()));
+    }
+
+    std::vector<ArmHit> vector_arm(const SearchRequest& request, const HybridOptions& options) {
+        std::string text = plain_words(request.query);
+        if (text.empty()) return {};
+        std::vector<std::string> texts{text};
+        std::vector<float> query = embedder->embed(texts);
+        store::VectorQuery q;
+        q.k = static_cast<std::size_t>(options.depth);
+        q.ef_search = options.ef_search;
+        std::shared_ptr<std::unordered_set<std::int64_t>> allowed;
+        if (!request.collection.empty() || !request.types.empty()) {
+            auto ids = catalog.passage_ids_where(request.collection, request.types, std::nullopt,
+                                                 std::nullopt);
+            allowed = std::make_shared<std::unordered_set<std::int64_t>>(ids.begin(), ids.end());
+            if (allowed->size() < 20000) q.mode = store::VectorSearchMode::exact;
+            q.filter = [allowed](std::int64_t id) { return allowed->count(id) > 0; };
+        }
+        std::vector<store::VectorHit> hits = vectors->search(query, q);
+        std::vector<std::int64_t> ids;
+        for (const auto& hit : hits) ids.push_back(hit.passage_id);
+        std::unordered_map<std::int64_t, std::int64_t> document_of;
+        for (const auto& passage : catalog.get_passages(ids))
+            document_of[passage.id] = passage.document_id;
+        std::vector<ArmHit> arm;
+        for (const auto& hit : hits)
+            if (auto it = document_of.find(hit.passage_id); it != document_of.end())
+                arm.push_back({hit.passage_id, it->second, hit.score});
+        return arm;
+    }
+
+    // A hit the keyword arm did not return, built from the catalog.
+    std::optional<SearchHit> hit_from_catalog(std::int64_t passage_id) {
+        std::vector<std::int64_t> ids{passage_id};
+        auto passages = catalog.get_passages(ids);
+        if (passages.empty()) return std::nullopt;
+        const store::PassageRecord& p = passages.front();
+        auto document = catalog.get_document(p.document_id);
+        if (!document) return std::nullopt;
+        SearchHit hit;
+        hit.passage_id = p.id;
+        hit.document_id = p.document_id;
+        hit.title = document->title;
+        hit.path = document->path;
+        hit.format = document->format;
+        hit.collection = document->collection;
+        hit.date = document->date;
+        hit.page = p.page;
+        hit.location = p.location;
+        hit.heading = p.heading;
+        hit.char_start = p.char_start;
+        hit.char_end = p.char_end;
+        hit.snippet = leading_snippet(p.text);
+        return hit;
+    }
+};
+
+HybridSearcher::HybridSearcher(const store::DataDir& dir, const vectors::EmbeddingConfig& embedding)
+    : state_(std::make_unique<State>(dir, embedding)) {}
+HybridSearcher::~HybridSearcher() = default;
+HybridSearcher::HybridSearcher(HybridSearcher&&) noexcept = default;
+
+bool HybridSearcher::has_vectors() const {
+    return state_->vectors.has_value();
+}
+
+std::string HybridSearcher::embedder() const {
+    return state_->vectors ? vectors::describe(state_->vectors->identity()) : std::string();
+}
+
+SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mode,
+                                     const HybridOptions& options) {
+    if (mode == SearchMode::keyword) return state_->keyword.search(request);
+    if (!has_vectors())
+        throw Error(ErrorCode::invalid_argument,
+                    std::string(search_mode_name(mode)) +
+                        " search needs vectors, and this data directory has none: run "
+                        "`deskside index` (embeddings are on unless embed.enabled is false)");
+    const auto started = Clock::now();
+    SearchResults results;
+    results.query = request.query;
+
+    std::vector<ArmHit> keyword_arm;
+    std::unordered_map<std::int64_t, SearchHit> keyword_hits;
+    if (mode == SearchMode::hybrid) {
+        SearchRequest candidates = request;
+        candidates.offset = 0;
+        candidates.limit = options.depth;
+        candidates.per_document = 0;  // fusion applies the per-document limit
+        try {
+            SearchResults keyword = state_->keyword.search(candidates);
+            results.parsed_query = keyword.parsed_query;
+            for (auto& hit : keyword.hits) {
+                keyword_arm.push_back({hit.passage_id, hit.document_id, hit.score});
+                keyword_hits.emplace(hit.passage_id, std::move(hit));
+            }
+        } catch (const Error& e) {
+            // A question of only common words has no keyword arm; the vector arm still answers.
+            // A query that does not parse is still the user's to fix.
+            if (e.code() != ErrorCode::query_syntax ||
+                std::string_view(e.what()).find("no searchable words") == std::string_view::npos)
+                throw;
+        }
+    }
+    std::vector<ArmHit> vector_arm = state_->vector_arm(request, options);
+    FusionOptions fusion = options.fusion;
+    fusion.per_document = request.per_document;
+    std::vector<FusedHit> fused = fuse(keyword_arm, vector_arm, fusion);
+    results.estimated_matches = fused.size();
+
+    int rank = request.offset;
+    for (std::size_t i = static_cast<std::size_t>(std::max(0, request.offset));
+         i < fused.size() && static_cast<int>(results.hits.size()) < request.limit; ++i) {
+        std::optional<SearchHit> hit;
+        if (auto it = keyword_hits.find(fused[i].passage_id); it != keyword_hits.end())
+            hit = it->second;
+        else
+            hit = state_->hit_from_catalog(fused[i].passage_id);
+        if (!hit) continue;
+        hit->rank = ++rank;
+        hit->score = fused[i].score;
+        results.hits.push_back(std::move(*hit));
+    }
+    results.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    return results;
+}
+
+}  // namespace deskside::retriever
