@@ -9,12 +9,14 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <random>
+#include <functional>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "base/error.h"
 #include "test_support.h"
@@ -469,6 +471,22 @@ TEST_F(DamagedIndex, ResealedFilesWithBadStructureAreStillRejected) {
              [&](std::string& b) { put64(b, 64 + 8, field<std::int64_t>(good, 64)); });
     try_edit("negative id", [&](std::string& b) { put64(b, 64, static_cast<std::uint64_t>(-7)); });
     try_edit("unsorted id index", [&](std::string& b) { put64(b, index_at, 1u << 30); });
+    // A level-1 link to a row that has no level 1 (a walk would read past that row's lists).
+    const std::size_t upper_at = align(offsets_at + 8 * (rows + 1));
+    std::size_t linked = rows, flat = rows;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const auto from = field<std::uint64_t>(good, offsets_at + 8 * r);
+        const auto to = field<std::uint64_t>(good, offsets_at + 8 * (r + 1));
+        if (to == from && flat == rows) flat = r;
+        if (to > from && linked == rows && field<std::uint32_t>(good, upper_at + 4 * from) > 0)
+            linked = r;
+    }
+    ASSERT_LT(linked, rows);
+    ASSERT_LT(flat, rows);
+    try_edit("link to a lower level", [&](std::string& b) {
+        const auto from = field<std::uint64_t>(good, offsets_at + 8 * linked);
+        put32(b, upper_at + 4 * (from + 1), static_cast<std::uint32_t>(flat));
+    });
     try_edit("row count", [&](std::string& b) { put64(b, 24, 1ull << 40); });
     try_edit("version", [&](std::string& b) { put32(b, 8, 2); });
     testing::write_file(base, good);

@@ -90,9 +90,7 @@ class VectorSnapshot {
     bool base_row_live(std::size_t row) const { return !hidden_[row]; }
     std::uint64_t hidden_rows() const { return hidden_count_; }
     std::span<const std::int64_t> overlay_ids() const { return overlay_ids_; }
-    const float* overlay_vector(std::size_t i) const {
-        return overlay_vectors_ + i * dimension();
-    }
+    const float* overlay_vector(std::size_t i) const { return overlay_vectors_ + i * dimension(); }
     std::uint64_t delta_rows() const;  // upserts and removals in all deltas
 
   private:
