@@ -10,6 +10,7 @@
 
 #include "base/dates.h"
 #include "base/error.h"
+#include "hand_made_zip.h"
 #include "ingest/extract_failure.h"
 #include "ingest_test_util.h"
 
@@ -93,110 +94,10 @@ double words_in_order(std::string_view expected, std::string_view actual) {
     return want.empty() ? 1.0 : static_cast<double>(found) / static_cast<double>(want.size());
 }
 
-// ---- a minimal ZIP writer (stored entries, or a ready raw-deflate stream) -------------------
-
-std::uint32_t crc32(std::string_view data) {
-    std::uint32_t crc = 0xFFFFFFFFu;
-    for (unsigned char byte : data) {
-        crc ^= byte;
-        for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
-
-void put16(std::string& out, std::uint32_t value) {
-    out += static_cast<char>(value & 0xFF);
-    out += static_cast<char>((value >> 8) & 0xFF);
-}
-void put32(std::string& out, std::uint32_t value) {
-    put16(out, value & 0xFFFF);
-    put16(out, value >> 16);
-}
-
-struct ZipEntry {
-    std::string name;
-    std::string data;
-    bool deflated = false;
-    std::uint32_t size = 0;  // declared uncompressed size of a deflated entry
-};
-
-std::string make_zip(const std::vector<ZipEntry>& entries) {
-    std::string out, directory;
-    for (const ZipEntry& entry : entries) {
-        std::uint32_t crc = entry.deflated ? 0 : crc32(entry.data);
-        std::uint32_t size =
-            entry.deflated ? entry.size : static_cast<std::uint32_t>(entry.data.size());
-        auto header = [&](std::string& to, bool central, std::uint32_t offset) {
-            put32(to, central ? 0x02014b50 : 0x04034b50);
-            if (central) put16(to, 20);
-            put16(to, 20);
-            put16(to, 0);
-            put16(to, entry.deflated ? 8 : 0);
-            put16(to, 0);
-            put16(to, 0x21);
-            put32(to, crc);
-            put32(to, static_cast<std::uint32_t>(entry.data.size()));
-            put32(to, size);
-            put16(to, static_cast<std::uint32_t>(entry.name.size()));
-            put16(to, 0);
-            if (central) {
-                put16(to, 0);
-                put16(to, 0);
-                put16(to, 0);
-                put32(to, 0);
-                put32(to, offset);
-            }
-            to += entry.name;
-        };
-        std::uint32_t offset = static_cast<std::uint32_t>(out.size());
-        header(out, false, 0);
-        out += entry.data;
-        header(directory, true, offset);
-    }
-    std::uint32_t directory_offset = static_cast<std::uint32_t>(out.size());
-    out += directory;
-    put32(out, 0x06054b50);
-    put16(out, 0);
-    put16(out, 0);
-    put16(out, static_cast<std::uint32_t>(entries.size()));
-    put16(out, static_cast<std::uint32_t>(entries.size()));
-    put32(out, static_cast<std::uint32_t>(directory.size()));
-    put32(out, directory_offset);
-    put16(out, 0);
-    return out;
-}
-
-// Raw deflate of 1 + 258 * `matches` zero bytes: one fixed-Huffman block of a literal 0 and
-// (length 258, distance 1) matches, 13 bits each.
-std::string deflated_zeros(std::uint32_t matches) {
-    std::string out;
-    std::uint32_t buffer = 0;
-    int bits = 0;
-    auto put = [&](std::uint32_t value, int count) {
-        for (int i = 0; i < count; ++i) {
-            buffer |= ((value >> i) & 1u) << bits;
-            if (++bits == 8) {
-                out += static_cast<char>(buffer);
-                buffer = 0;
-                bits = 0;
-            }
-        }
-    };
-    auto huffman = [&](std::uint32_t code, int length) {
-        for (int i = length - 1; i >= 0; --i) put((code >> i) & 1u, 1);
-    };
-    out.reserve(matches * 13 / 8 + 16);
-    put(1, 1);
-    put(1, 2);
-    huffman(0x30, 8);
-    for (std::uint32_t i = 0; i < matches; ++i) {
-        huffman(0xC5, 8);
-        huffman(0, 5);
-    }
-    huffman(0, 7);
-    if (bits) out += static_cast<char>(buffer);
-    return out;
-}
+// Hand-made ZIP packages (stored entries, hostile deflate streams): hand_made_zip.h.
+using testing::deflated_zeros;
+using testing::make_zip;
+using testing::ZipEntry;
 
 // ---- the corpus -----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@
 #include "base/error.h"
 #include "ingest/extract_failure.h"
 #include "ingest_test_util.h"
-#include "xlsx_pptx_test_package.h"
+#include "hand_made_zip.h"
 
 namespace deskside::ingest {
 namespace {

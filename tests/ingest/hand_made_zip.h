@@ -1,4 +1,4 @@
-// Builds small ZIP packages in memory for the XLSX and PPTX extractor tests: stored entries
+// Builds small ZIP packages in memory for the office extractor tests: stored entries
 // with real CRCs, and hand-made hostile entries (a deflate stream of hundreds of megabytes of
 // zeros, with honest or lying sizes). Test-only; pure functions.
 #pragma once
