@@ -36,5 +36,7 @@ int command_status(CommandContext& context);
 int command_serve(CommandContext& context);
 int command_eval(CommandContext& context);
 int command_embed(CommandContext& context);
+int command_generate(CommandContext& context);
+int command_ask(CommandContext& context);
 
 }  // namespace deskside::cli

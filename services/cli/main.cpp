@@ -24,6 +24,8 @@ Commands:
   serve [--listen HOST:PORT]                    the intranet page and JSON API
   eval --set DIR [--json]                       retrieval quality on an evaluation set
   embed --model FILE.gguf TEXT... [--json]      token ids and vectors of texts (BERT GGUF)
+  ask "QUESTION" [--json]                       a grounded answer citing the passages used
+  generate --model FILE.gguf PROMPT [--json]    continue a prompt with a decoder (debugging)
   help settings                                 every setting, its default and variable
 
 Run `deskside COMMAND --help` for a command's options.
@@ -106,6 +108,27 @@ vector, pooled as the model says (mean or CLS).
 
 Exit status: 0 done; 2 no model, a model that cannot be read or is not a BERT model.
 )"},
+    {"ask", R"(Usage: deskside ask "QUESTION" [--collection C] [--json]
+
+Answers a question from the indexed documents only, citing the passages it used as [n]. With
+llm.backend set (a GGUF file, or an OpenAI-compatible server) a language model writes the answer;
+otherwise the best-supported sentences of the top passages are quoted, each with its citation.
+When the documents do not hold the answer, it says so.
+
+  --collection C   only this collection
+  --json           {"answer", "citations": [...], ...} (docs/api.md, POST /api/ask)
+)"},
+    {"generate", R"(Usage: deskside generate --model FILE.gguf [--greedy] [--ignore-eos] [-n N] [--json] PROMPT
+
+Continues PROMPT with a llama-family decoder (llama, qwen2, qwen3) for debugging the engine.
+The prompt is tokenised with BOS as the GGUF says.
+
+  -m, --model FILE   the GGUF model file
+  --greedy           always take the most likely token
+  --ignore-eos       go on past the end-of-text token
+  -n N               tokens to generate [default: 32]
+  --json             {"prompt_ids", "generated_ids", "text", "prefill_tok_s", "decode_tok_s"}
+)"},
     {"serve", R"(Usage: deskside serve [--listen HOST:PORT]
 
 Serves the intranet search page and the JSON API (GET /api/search, /api/status, /api/health).
@@ -165,6 +188,8 @@ int main(int argc, char** argv) {
         if (command == "serve") return cli::command_serve(context);
         if (command == "eval") return cli::command_eval(context);
         if (command == "embed") return cli::command_embed(context);
+        if (command == "generate") return cli::command_generate(context);
+        if (command == "ask") return cli::command_ask(context);
         std::fprintf(stderr, "deskside: unknown command '%s' (see deskside --help)\n",
                      command.c_str());
         return 2;
