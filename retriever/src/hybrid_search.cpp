@@ -1,9 +1,11 @@
 #include "retriever/hybrid_search.h"
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/dates.h"
 #include "base/error.h"
 #include "base/utf8.h"
 #include "retriever/keyword_search.h"
@@ -36,7 +38,44 @@ bool is_operator(std::string_view word) {
     return word == "AND" || word == "OR" || word == "NOT" || word == "NEAR" || word == "XOR";
 }
 
+// "2020-01-31" or "20200131" as the Unix seconds of that day's start (UTC).
+std::optional<std::int64_t> parse_day(std::string_view text) {
+    std::string iso(text);
+    if (iso.size() == 8 && iso.find('-') == std::string::npos)
+        iso = iso.substr(0, 4) + "-" + iso.substr(4, 2) + "-" + iso.substr(6, 2);
+    if (iso.size() != 10) return std::nullopt;
+    return parse_iso_datetime(iso);
+}
+
 }  // namespace
+
+DateBounds date_bounds_of_query(std::string_view query) {
+    constexpr std::string_view kPrefix = "date:";
+    DateBounds bounds;
+    for (std::size_t at = query.find(kPrefix); at != std::string_view::npos;
+         at = query.find(kPrefix, at + 1)) {
+        if (at > 0 && query[at - 1] != ' ' && query[at - 1] != '(') continue;
+        std::size_t end = query.find_first_of(" )", at);
+        std::string_view range = query.substr(at + kPrefix.size(), end == std::string_view::npos
+                                                                       ? std::string_view::npos
+                                                                       : end - at - kPrefix.size());
+        std::size_t dots = range.find("..");
+        if (dots == std::string_view::npos) return {};
+        std::string_view from = range.substr(0, dots), to = range.substr(dots + 2);
+        if (!from.empty()) {
+            auto day = parse_day(from);
+            if (!day) return {};
+            bounds.from = bounds.from ? std::max(*bounds.from, *day) : *day;
+        }
+        if (!to.empty()) {
+            auto day = parse_day(to);
+            if (!day) return {};
+            const std::int64_t last_second = *day + 86399;
+            bounds.to = bounds.to ? std::min(*bounds.to, last_second) : last_second;
+        }
+    }
+    return bounds;
+}
 
 SearchMode parse_search_mode(std::string_view name) {
     if (name == "keyword") return SearchMode::keyword;
@@ -103,10 +142,17 @@ struct HybridSearcher::State {
         store::VectorQuery q;
         q.k = static_cast<std::size_t>(options.depth);
         q.ef_search = options.ef_search;
+        q.mode = options.vector_mode;
         std::shared_ptr<std::unordered_set<std::int64_t>> allowed;
-        if (!request.collection.empty() || !request.types.empty()) {
-            auto ids = catalog.passage_ids_where(request.collection, request.types, std::nullopt,
-                                                 std::nullopt);
+        DateBounds dates = date_bounds_of_query(request.query);
+        if (request.date_from)
+            dates.from =
+                dates.from ? std::max(*dates.from, *request.date_from) : *request.date_from;
+        if (request.date_to)
+            dates.to = dates.to ? std::min(*dates.to, *request.date_to) : *request.date_to;
+        if (!request.collection.empty() || !request.types.empty() || dates.from || dates.to) {
+            auto ids =
+                catalog.passage_ids_where(request.collection, request.types, dates.from, dates.to);
             allowed = std::make_shared<std::unordered_set<std::int64_t>>(ids.begin(), ids.end());
             if (allowed->size() < 20000) q.mode = store::VectorSearchMode::exact;
             q.filter = [allowed](std::int64_t id) { return allowed->count(id) > 0; };
@@ -201,6 +247,8 @@ SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mo
     FusionOptions fusion = options.fusion;
     fusion.per_document = request.per_document;
     std::vector<FusedHit> fused = fuse(keyword_arm, vector_arm, fusion);
+    std::unordered_map<std::int64_t, double> cosine_of;
+    for (const ArmHit& hit : vector_arm) cosine_of.emplace(hit.passage_id, hit.score);
     results.estimated_matches = fused.size();
 
     int rank = request.offset;
@@ -213,7 +261,9 @@ SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mo
             hit = state_->hit_from_catalog(fused[i].passage_id);
         if (!hit) continue;
         hit->rank = ++rank;
-        hit->score = fused[i].score;
+        // Vector mode shows the cosine itself: comparable across queries, unlike a fused score.
+        hit->score =
+            mode == SearchMode::vector ? cosine_of.at(fused[i].passage_id) : fused[i].score;
         results.hits.push_back(std::move(*hit));
     }
     results.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();

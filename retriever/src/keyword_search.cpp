@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 
+#include "base/dates.h"
 #include "base/error.h"
 #include "retriever/snippet.h"
 #include "store/catalog.h"
@@ -106,6 +107,17 @@ SearchResults KeywordSearcher::search(const SearchRequest& request) {
                     types.emplace_back(KeywordSchema::type_prefix + type);
                 filters.emplace_back(Xapian::Query::OP_OR, types.begin(), types.end());
             }
+            // Date slot values are YYYYMMDD strings, so string order is date order.
+            if (request.date_from && request.date_to)
+                filters.emplace_back(Xapian::Query::OP_VALUE_RANGE, KeywordSchema::date_slot,
+                                     format_utc(*request.date_from, "%Y%m%d"),
+                                     format_utc(*request.date_to, "%Y%m%d"));
+            else if (request.date_from)
+                filters.emplace_back(Xapian::Query::OP_VALUE_GE, KeywordSchema::date_slot,
+                                     format_utc(*request.date_from, "%Y%m%d"));
+            else if (request.date_to)
+                filters.emplace_back(Xapian::Query::OP_VALUE_LE, KeywordSchema::date_slot,
+                                     format_utc(*request.date_to, "%Y%m%d"));
             if (!filters.empty()) {
                 Xapian::Query filter(Xapian::Query::OP_AND, filters.begin(), filters.end());
                 query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter);

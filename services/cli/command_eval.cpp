@@ -20,6 +20,12 @@ nlohmann::json mode_json(const eval::ModeResult& mode) {
             {"p95_ms", std::round(mode.p95_ms * 1000) / 1000}};
 }
 
+nlohmann::json with_recall(nlohmann::json out, const eval::ModeResult& mode) {
+    if (mode.hnsw_recall_at_10)
+        out["hnsw_recall@10"] = std::round(*mode.hnsw_recall_at_10 * 10000) / 10000;
+    return out;
+}
+
 }  // namespace
 
 int command_eval(CommandContext& context) {
@@ -27,6 +33,7 @@ int command_eval(CommandContext& context) {
     auto folder = args.option("--set");
     bool json = args.flag("--json");
     eval::EvalOptions options;
+    if (auto runs = args.option("--runs")) options.runs_dir = *runs;
     if (auto modes = args.option("--modes")) {
         options.modes.clear();
         std::string list = *modes;
@@ -56,7 +63,8 @@ int command_eval(CommandContext& context) {
                               {"embed_seconds", std::round(report.embed_seconds * 1000) / 1000},
                               {"embedder", report.embedder}};
         out["modes"] = nlohmann::json::object();
-        for (const auto& [name, mode] : report.modes) out["modes"][name] = mode_json(mode);
+        for (const auto& [name, mode] : report.modes)
+            out["modes"][name] = with_recall(mode_json(mode), mode);
         std::fprintf(context.out, "%s\n", out.dump(2).c_str());
         return 0;
     }
@@ -70,6 +78,10 @@ int command_eval(CommandContext& context) {
         std::fprintf(context.out, "%-8s %8.4f %8.4f %10.4f %8.4f %8.2f\n", name.c_str(),
                      mode.scores.ndcg_at_10, mode.scores.map, mode.scores.recall_at_100,
                      mode.scores.mrr, mode.p50_ms);
+    for (const auto& [name, mode] : report.modes)
+        if (mode.hnsw_recall_at_10)
+            std::fprintf(context.out, "HNSW recall@10 against exact search (%s arm): %.4f\n",
+                         name.c_str(), *mode.hnsw_recall_at_10);
     return 0;
 }
 

@@ -94,7 +94,11 @@ nDCG@10, MAP, Recall@100 and MRR are printed per retrieval mode with the median 
   --modes LIST     retrieval modes to score, comma-separated [default: keyword,vector,hybrid]
                    (vectors from embed.model when set, else the corpus-trained LSA embedder)
   --json           {"set":…, "modes":{"keyword":{"ndcg@10":…, "map":…, "recall@100":…,
-                   "mrr":…, "p50_ms":…}}}
+                   "mrr":…, "p50_ms":…}, "vector":{…, "hnsw_recall@10":…}}}
+  --runs DIR       also write each mode's ranking as a TREC run file DIR/MODE.run
+
+The vector mode also reports the HNSW graph's recall@10 against exact search: the index built
+for the evaluation always has a graph, however small the set.
 )"},
     {"embed", R"(Usage: deskside embed --model FILE.gguf [--json] [--threads N] TEXT...
 

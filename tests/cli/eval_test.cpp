@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "process.h"
 #include "test_support.h"
@@ -28,6 +29,35 @@ TEST(EvalCommand, ScoresKeywordRetrievalOnTheAdiSet) {
     EXPECT_GT(keyword["ndcg@10"].get<double>(), 0.35);
     EXPECT_LE(keyword["ndcg@10"].get<double>(), 1.0);
     EXPECT_GT(keyword["recall@100"].get<double>(), 0.8);
+}
+
+TEST(EvalCommand, VectorModeReportsGraphRecallAndRunFilesAreWritten) {
+    testing::TempDir tmp;
+    auto result =
+        run_deskside({"eval", "--set", (testing::shared_dir() / "eval" / "adi").string(), "--modes",
+                      "keyword,vector", "--runs", (tmp.path() / "runs").string(), "--json"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    auto json = nlohmann::json::parse(result.out, nullptr, false);
+    const auto& vector = json["modes"]["vector"];
+    ASSERT_TRUE(vector.contains("hnsw_recall@10")) << result.out;
+    // 82 documents: the graph search at its default beam finds the exact neighbours.
+    EXPECT_GE(vector["hnsw_recall@10"].get<double>(), 0.95);
+    EXPECT_FALSE(json["modes"]["keyword"].contains("hnsw_recall@10"));
+    EXPECT_GT(vector["ndcg@10"].get<double>(), 0.2);
+    // One TREC line per ranked document: "QID Q0 DOCID RANK SCORE TAG", 35 queries deep.
+    std::string run = testing::read_file(tmp.path() / "runs" / "vector.run");
+    ASSERT_FALSE(run.empty());
+    std::istringstream lines(run);
+    std::string qid, q0, doc, tag;
+    int rank = 0;
+    double score = 0;
+    ASSERT_TRUE(lines >> qid >> q0 >> doc >> rank >> score >> tag);
+    EXPECT_EQ(q0, "Q0");
+    EXPECT_EQ(rank, 1);
+    EXPECT_GT(score, 0.0);  // the cosine of the best passage
+    EXPECT_LE(score, 1.0001);
+    EXPECT_EQ(tag, "deskside-vector");
+    EXPECT_TRUE(std::filesystem::exists(tmp.path() / "runs" / "keyword.run"));
 }
 
 TEST(EvalCommand, BadArgumentsSayWhatToDo) {

@@ -3,6 +3,7 @@
 // model is detected and --reembed rebuilds, and status names the embedder.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -63,6 +64,31 @@ TEST_F(VectorSearchTest, IndexEmbedsWithLsaAndAllModesSearch) {
     // Filters apply inside the vector arm too.
     auto filtered = search({"crystalline lens", "--mode", "vector", "--type", "html"});
     EXPECT_TRUE(filtered["results"].empty());
+}
+
+TEST_F(VectorSearchTest, DateFiltersApplyInsideTheVectorArm) {
+    // A third of the abstracts carry a file date in 2001; the rest are dated today.
+    int dated = 0;
+    for (const auto& entry : fs::directory_iterator(docs()))
+        if (dated++ % 3 == 0)
+            fs::last_write_time(
+                entry.path(), fs::file_time_type::clock::now() - std::chrono::hours(24 * 365 * 25));
+    auto indexed = run_deskside({"index", docs().string(), "--data", data()});
+    ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
+    for (const char* mode : {"vector", "hybrid"}) {
+        auto old =
+            search({"crystalline lens date:1990-01-01..2005-12-31", "--mode", mode, "-n", "20"});
+        ASSERT_FALSE(old["results"].empty()) << mode;
+        for (const auto& hit : old["results"])
+            EXPECT_LT(hit["date"].get<std::string>(), "2006") << mode;
+        auto recent = search({"crystalline lens date:2010-01-01..", "--mode", mode, "-n", "20"});
+        ASSERT_FALSE(recent["results"].empty()) << mode;
+        for (const auto& hit : recent["results"])
+            EXPECT_GT(hit["date"].get<std::string>(), "2010") << mode;
+        EXPECT_TRUE(
+            search({"crystalline lens date:..1980-12-31", "--mode", mode})["results"].empty())
+            << mode;
+    }
 }
 
 TEST_F(VectorSearchTest, AChangeOfModelIsDetectedAndReembedRebuilds) {

@@ -6,8 +6,10 @@
 
 #include <set>
 
+#include "base/dates.h"
 #include "base/error.h"
 #include "ingest/pipeline.h"
+#include "retriever/hybrid_search.h"
 #include "test_support.h"
 
 namespace deskside::retriever {
@@ -99,6 +101,42 @@ TEST_F(KeywordSearchTest, DateRangesFilterByDocumentDate) {
     // Every corpus file carries its file date; none is from before 1990.
     EXPECT_FALSE(search("Rashomon date:1990-01-01..2100-01-01").hits.empty());
     EXPECT_TRUE(search("Rashomon date:1970-01-01..1980-12-31").hits.empty());
+}
+
+TEST_F(KeywordSearchTest, RequestDateBoundsFilterLikeTheQuerySyntax) {
+    KeywordSearcher searcher{store::DataDir(tmp_->path())};
+    SearchRequest request;
+    request.query = "Rashomon";
+    request.date_from = *parse_iso_datetime("1990-01-01");
+    EXPECT_FALSE(searcher.search(request).hits.empty());
+    request.date_from.reset();
+    request.date_to = *parse_iso_datetime("1980-12-31");
+    EXPECT_TRUE(searcher.search(request).hits.empty());
+    // Both bounds on the day of the document itself keep it: the range is inclusive.
+    request.date_to.reset();
+    auto all = searcher.search(request);
+    ASSERT_FALSE(all.hits.empty());
+    ASSERT_TRUE(all.hits[0].date);
+    request.date_from = *all.hits[0].date;
+    request.date_to = *all.hits[0].date;
+    EXPECT_FALSE(searcher.search(request).hits.empty());
+}
+
+TEST(DateBoundsOfQuery, ReadsTheDateFilterOfAQuery) {
+    auto bounds = date_bounds_of_query("lease notice date:2020-01-01..2021-06-30");
+    EXPECT_EQ(bounds.from, parse_iso_datetime("2020-01-01"));
+    EXPECT_EQ(bounds.to, *parse_iso_datetime("2021-06-30") + 86399);
+    bounds = date_bounds_of_query("date:20200101..");
+    EXPECT_EQ(bounds.from, parse_iso_datetime("2020-01-01"));
+    EXPECT_FALSE(bounds.to);
+    EXPECT_FALSE(date_bounds_of_query("update:2020..2021").from);
+    EXPECT_FALSE(date_bounds_of_query("plain words").to);
+    // Two filters narrow to their intersection.
+    bounds = date_bounds_of_query("date:2019-01-01..2021-01-01 date:2020-01-01..2022-01-01");
+    EXPECT_EQ(bounds.from, parse_iso_datetime("2020-01-01"));
+    EXPECT_EQ(bounds.to, *parse_iso_datetime("2021-01-01") + 86399);
+    // A date that does not parse gives no bounds (the keyword arm reports it).
+    EXPECT_FALSE(date_bounds_of_query("date:yesterday..today").from);
 }
 
 TEST_F(KeywordSearchTest, ChineseJapaneseAndKoreanAreSearchable) {

@@ -121,7 +121,7 @@ SyncSummary sync_vectors(const store::DataDir& dir, const EmbeddingConfig& confi
 
     const store::VectorIndexIdentity identity = to_index_identity(embedder->identity());
     summary.embedder = describe(identity);
-    store::VectorIndexWriter writer(index_dir, identity, {},
+    store::VectorIndexWriter writer(index_dir, identity, options.index,
                                     recreate ? store::VectorIndexWriter::Mode::recreate
                                              : store::VectorIndexWriter::Mode::open_or_create);
     std::vector<std::int64_t> present =

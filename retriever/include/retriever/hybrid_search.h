@@ -9,12 +9,15 @@
 // when the data directory has no vectors.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "retriever/fusion.h"
 #include "retriever/search_types.h"
 #include "store/data_dir.h"
+#include "store/vector_index.h"
 #include "vectors/embeddings.h"
 
 namespace deskside::retriever {
@@ -28,6 +31,9 @@ struct HybridOptions {
     FusionOptions fusion;  // its per_document is taken from the request
     int depth = 100;       // candidates taken from each arm before fusion
     int ef_search = 0;     // HNSW beam width; 0 = the reader's default
+    // How the vector arm searches: the graph when the index has one (automatic), or exact (the
+    // ground truth that `deskside eval` measures the graph's recall against).
+    store::VectorSearchMode vector_mode = store::VectorSearchMode::automatic;
 };
 
 class HybridSearcher {
@@ -48,6 +54,16 @@ class HybridSearcher {
     struct State;
     std::unique_ptr<State> state_;
 };
+
+// The date range a query's `date:FROM..TO` filter names (either end may be empty; dates as
+// YYYY-MM-DD or YYYYMMDD, TO inclusive to the end of its day), so the vector arm filters as the
+// keyword arm does. Both unset when the query has no such filter or it does not parse (the
+// keyword arm then reports the syntax error).
+struct DateBounds {
+    std::optional<std::int64_t> from;
+    std::optional<std::int64_t> to;
+};
+DateBounds date_bounds_of_query(std::string_view query);
 
 // The words of a query for the vector arm: field syntax (title:, date:...), operators and
 // quotes removed.

@@ -17,6 +17,10 @@ struct SearchRequest {
     std::vector<std::string> types;  // formats to keep ("html", "text"); empty = all
     int per_document = 1;            // best passages kept per document; 0 = no limit
     bool match_any = false;          // default operator OR instead of AND
+    // Document date range, Unix seconds, inclusive; a document without a date is left out when
+    // either bound is set. Applied inside both arms, like the query's date: filter.
+    std::optional<std::int64_t> date_from;
+    std::optional<std::int64_t> date_to;
 };
 
 // A marked span in a snippet, as code-point offsets [start, end) into `snippet`.

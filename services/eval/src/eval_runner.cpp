@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <random>
 
 #include "base/error.h"
@@ -71,6 +72,24 @@ double quantile(std::vector<double> values, double q) {
     return values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1) + 0.5)];
 }
 
+// The share of the exact top-10 passages of the vector arm that the graph search finds too.
+double graph_recall_at_10(retriever::HybridSearcher& searcher, retriever::SearchRequest request,
+                          retriever::HybridOptions hybrid) {
+    request.limit = 10;
+    request.per_document = 0;  // passages, as the graph returns them
+    std::vector<std::int64_t> exact, graph;
+    hybrid.vector_mode = store::VectorSearchMode::exact;
+    for (const auto& hit : searcher.search(request, retriever::SearchMode::vector, hybrid).hits)
+        exact.push_back(hit.passage_id);
+    if (exact.empty()) return 1.0;
+    hybrid.vector_mode = store::VectorSearchMode::hnsw;
+    for (const auto& hit : searcher.search(request, retriever::SearchMode::vector, hybrid).hits)
+        graph.push_back(hit.passage_id);
+    std::size_t found = 0;
+    for (std::int64_t id : exact) found += std::count(graph.begin(), graph.end(), id);
+    return static_cast<double>(found) / static_cast<double>(exact.size());
+}
+
 }  // namespace
 
 std::string keyword_query_of(const std::string& text) {
@@ -130,13 +149,26 @@ EvalReport run_evaluation(const retriever::EvalSet& set, const EvalOptions& opti
     vectors::EmbeddingConfig embedding = options.embedding;
     embedding.enabled = needs_vectors;
     if (needs_vectors) {
-        vectors::SyncSummary synced = vectors::sync_vectors(data, embedding, {});
+        vectors::SyncOptions sync;
+        // A graph however small the set, so that the vector mode measures what a large
+        // collection would use and its recall against exact search can be stated.
+        sync.index.hnsw_min_rows = 0;
+        vectors::SyncSummary synced = vectors::sync_vectors(data, embedding, sync);
         report.embed_seconds = synced.seconds;
         report.embedder = synced.embedder;
     }
     retriever::HybridSearcher searcher(data, embedding);
+    std::unique_ptr<std::ofstream> run;
     for (std::size_t m = 0; m < modes.size(); ++m) {
         std::map<std::string, std::vector<std::string>> rankings;
+        if (!options.runs_dir.empty()) {
+            fs::create_directories(options.runs_dir);
+            fs::path file = options.runs_dir / (options.modes[m] + ".run");
+            run = std::make_unique<std::ofstream>(file, std::ios::binary);
+            if (!*run) throw_io_error("cannot write", file.string(), errno);
+        }
+        double recall_sum = 0;
+        int recall_queries = 0;
         std::vector<double> latencies;
         int queries = 0;
         for (const retriever::EvalQuery& query : set.queries) {
@@ -159,7 +191,16 @@ EvalReport run_evaluation(const retriever::EvalSet& set, const EvalOptions& opti
             latencies.push_back(
                 std::chrono::duration<double, std::milli>(Clock::now() - started).count());
             std::vector<std::string>& ranking = rankings[query.id];
-            for (const auto& hit : results.hits) ranking.push_back(id_from_path(hit.path));
+            for (const auto& hit : results.hits) {
+                ranking.push_back(id_from_path(hit.path));
+                if (run)
+                    *run << query.id << " Q0 " << ranking.back() << ' ' << hit.rank << ' '
+                         << hit.score << " deskside-" << options.modes[m] << '\n';
+            }
+            if (modes[m] == retriever::SearchMode::vector) {
+                recall_sum += graph_recall_at_10(searcher, request, hybrid);
+                ++recall_queries;
+            }
             ++queries;
         }
         report.queries = queries;
@@ -167,6 +208,7 @@ EvalReport run_evaluation(const retriever::EvalSet& set, const EvalOptions& opti
         result.scores = retriever::score_set(set, rankings);
         result.p50_ms = quantile(latencies, 0.5);
         result.p95_ms = quantile(latencies, 0.95);
+        if (recall_queries > 0) result.hnsw_recall_at_10 = recall_sum / recall_queries;
     }
     return report;
 }

@@ -43,6 +43,7 @@ struct SyncOptions {
     std::size_t batch = 64;           // passages per embed() call
     std::size_t commit_every = 4096;  // passages between commits (resumability)
     std::size_t lsa_max_fit_passages = 200000;  // LSA is fitted on at most this many passages
+    store::VectorIndexOptions index;            // graph and compaction parameters
 };
 
 struct SyncSummary {

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,12 +26,18 @@ struct EvalOptions {
     std::filesystem::path work_dir;      // where to build the index; "" = a temp dir
     vectors::EmbeddingConfig embedding;  // the vector arm's embedder (LSA by default)
     retriever::HybridOptions hybrid;     // fusion settings
+    // When set, each mode's ranking is written there as a TREC run file (MODE.run: "QID Q0 DOCID
+    // RANK SCORE deskside-MODE"), for trec_eval or for comparing fusion methods offline.
+    std::filesystem::path runs_dir;
 };
 
 struct ModeResult {
     retriever::SetScores scores;
     double p50_ms = 0;  // median query latency
     double p95_ms = 0;
+    // Vector mode only: the share of the exact top 10 passages that the HNSW graph returns,
+    // averaged over the queries (the eval index always has a graph, however small the set).
+    std::optional<double> hnsw_recall_at_10;
 };
 
 struct EvalReport {
