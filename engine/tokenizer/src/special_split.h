@@ -1,7 +1,9 @@
 // Cuts a text at the vocabulary tokens that llama.cpp matches before any tokenizer model runs
-// (llama_vocab::impl::tokenizer_st_partition with parse_special=false): USER_DEFINED tokens,
-// longest first, wherever they occur. CONTROL and UNKNOWN tokens stay plain text. Shared by
-// every tokenizer model. Private to deskside_tokenizer; immutable after construction.
+// (llama_vocab::impl::tokenizer_st_partition): the special tokens (CONTROL, USER_DEFINED and
+// UNKNOWN), longest first, wherever they occur. With parse_special false only USER_DEFINED
+// tokens are cut out; CONTROL and UNKNOWN text stays plain text. Shared by every tokenizer
+// model. Private to deskside_tokenizer; immutable after construction, split() is thread-safe.
+// (llama.cpp's LSTRIP/RSTRIP attributes, set only for a few models by name, are not kept.)
 #pragma once
 
 #include <cstdint>
@@ -20,16 +22,22 @@ struct Fragment {
 
 class SpecialSplitter {
   public:
-    // Keeps the ids of the vocabulary's user-defined tokens; the vocabulary must outlive it.
-    explicit SpecialSplitter(const Vocabulary& vocabulary);
+    // `special` flags the ids llama.cpp keeps in its special-token cache; `always` flags those
+    // matched even when parse_special is false (USER_DEFINED). The vocabulary must outlive it.
+    SpecialSplitter(const Vocabulary& vocabulary, const std::vector<bool>& special,
+                    const std::vector<bool>& always);
 
-    bool empty() const { return ids_.empty(); }
     // `text` cut into fragments, in order; raw fragments are never empty.
-    std::vector<Fragment> split(std::string_view text) const;
+    std::vector<Fragment> split(std::string_view text, bool parse_special) const;
 
   private:
+    struct Entry {
+        std::int32_t id;
+        bool always;
+    };
     const Vocabulary& vocabulary_;
-    std::vector<std::int32_t> ids_;  // longest text first; equal lengths by id
+    std::vector<Entry> entries_;  // longest text first; equal lengths by id
+    bool any_always_ = false;
 };
 
 }  // namespace deskside::tokenizer::detail

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "base/error.h"
+#include "bpe.h"
+#include "spm.h"
 #include "wordpiece.h"
 
 namespace deskside::tokenizer {
@@ -37,7 +39,12 @@ void complete(Vocabulary& v) {
         inconsistent(std::to_string(v.ids.size()) + " ids for " + std::to_string(n) +
                      " tokens (duplicates?)");
     }
-    for (std::int32_t id : {v.bos, v.eos, v.unk, v.sep, v.pad, v.cls, v.mask}) {
+    if (!v.scores.empty() && v.scores.size() != n) {
+        inconsistent(std::to_string(v.scores.size()) + " scores for " + std::to_string(n) +
+                     " tokens");
+    }
+    for (std::int32_t id : {v.bos, v.eos, v.unk, v.sep, v.pad, v.cls, v.mask, v.eot, v.eom,
+                            v.fim_pre, v.fim_suf, v.fim_mid, v.fim_pad, v.fim_rep, v.fim_sep}) {
         if (id < -1 || id >= v.size()) {
             inconsistent("special id " + std::to_string(id) + " outside " + std::to_string(n) +
                          " tokens");
@@ -52,13 +59,14 @@ std::unique_ptr<Tokenizer> make_tokenizer(Vocabulary vocabulary) {
     if (vocabulary.model == "bert") {
         return std::make_unique<detail::WordPieceTokenizer>(std::move(vocabulary));
     }
-    std::string message = "tokenizer model '" + vocabulary.model + "' is not supported";
     if (vocabulary.model == "llama") {
-        message += " yet (SentencePiece comes with the decoder)";
-    } else if (vocabulary.model == "gpt2") {
-        message += " yet (byte-level BPE comes with the decoder)";
+        return std::make_unique<detail::SentencePieceTokenizer>(std::move(vocabulary));
     }
-    throw Error(ErrorCode::unsupported, message);
+    if (vocabulary.model == "gpt2") {
+        return std::make_unique<detail::BpeTokenizer>(std::move(vocabulary));
+    }
+    throw Error(ErrorCode::unsupported,
+                "tokenizer model '" + vocabulary.model + "' is not supported");
 }
 
 }  // namespace deskside::tokenizer

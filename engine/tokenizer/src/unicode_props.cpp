@@ -57,6 +57,11 @@ char32_t next_codepoint(std::string_view text, std::size_t& pos) {
     return cp > kMaxCodepoint ? kReplacement : cp;
 }
 
+std::size_t utf8_length_of_lead(char lead) {
+    static constexpr std::size_t kLengths[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    return kLengths[static_cast<unsigned char>(lead) >> 4];
+}
+
 void append_utf8(std::string& out, char32_t cp) {
     if (cp <= 0x7F) {
         out.push_back(static_cast<char>(cp));
@@ -108,8 +113,7 @@ char32_t UnicodeProps::to_lower(char32_t cp) const {
     return static_cast<char32_t>(u_tolower(static_cast<UChar32>(cp)));
 }
 
-CodepointClass UnicodeProps::classify(char32_t cp) const {
-    CodepointClass c;
+bool is_unicode_whitespace(char32_t cp) {
     switch (cp) {  // Unicode's White_Space list, as llama.cpp's unicode_set_whitespace
         case 0x09:
         case 0x0A:
@@ -125,11 +129,43 @@ CodepointClass UnicodeProps::classify(char32_t cp) const {
         case 0x202F:
         case 0x205F:
         case 0x3000:
-            c.whitespace = true;
-            break;
+            return true;
         default:
-            c.whitespace = cp >= 0x2000 && cp <= 0x200A;
+            return cp >= 0x2000 && cp <= 0x200A;
     }
+}
+
+CptFlags cpt_flags(char32_t cp) {
+    CptFlags f;
+    f.whitespace = is_unicode_whitespace(cp);
+    if (cp > kMaxCodepoint) {
+        f.category = CptFlags::undefined;
+        return f;
+    }
+    const std::uint32_t mask = U_GET_GC_MASK(static_cast<UChar32>(cp));
+    if (mask & U_GC_L_MASK) {
+        f.category = CptFlags::letter;
+    } else if (mask & U_GC_N_MASK) {
+        f.category = CptFlags::number;
+    } else if (mask & U_GC_P_MASK) {
+        f.category = CptFlags::punctuation;
+    } else if (mask & U_GC_M_MASK) {
+        f.category = CptFlags::mark;
+    } else if (mask & U_GC_S_MASK) {
+        f.category = CptFlags::symbol;
+    } else if (mask & U_GC_Z_MASK) {
+        f.category = CptFlags::separator;
+    } else if (mask & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK | U_GC_CS_MASK)) {
+        f.category = CptFlags::control;
+    } else {
+        f.category = CptFlags::undefined;  // Cn
+    }
+    return f;
+}
+
+CodepointClass UnicodeProps::classify(char32_t cp) const {
+    CodepointClass c;
+    c.whitespace = is_unicode_whitespace(cp);
     const std::uint32_t mask = U_GET_GC_MASK(static_cast<UChar32>(cp));
     c.control = (mask & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK | U_GC_CS_MASK)) != 0;
     c.mark = (mask & U_GC_M_MASK) != 0;

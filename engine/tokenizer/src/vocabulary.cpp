@@ -104,11 +104,73 @@ void set_model_defaults(Vocabulary& v) {
     if (v.model == "llama") {
         v.bos = 1, v.eos = 2, v.unk = 0;
         v.add_bos = true;
+        v.add_space_prefix = true;
     } else if (v.model == "bert") {
         v.bos = 101, v.cls = 101, v.unk = 100, v.sep = 102, v.pad = 0, v.mask = 103;
         v.add_bos = true;
+        v.clean_spaces = true;
     } else if (v.model == "gpt2" || v.model == "hybriddna" || v.model == "whitespace") {
         v.bos = 11, v.eos = 11;
+        // llama.cpp cleans spaces in detokenize for every BPE pre-tokenizer but these.
+        static constexpr std::string_view kKeepsSpaces[] = {"deepseek-llm",
+                                                            "deepseek-coder",
+                                                            "deepseek-v3",
+                                                            "spark2_5",
+                                                            "youtu",
+                                                            "command-r",
+                                                            "qwen2",
+                                                            "deepseek-r1-qwen",
+                                                            "kormo",
+                                                            "f2llmv2",
+                                                            "qwen35",
+                                                            "poro-chat",
+                                                            "viking",
+                                                            "tekken",
+                                                            "smollm",
+                                                            "chameleon",
+                                                            "gpt-4o",
+                                                            "llama4",
+                                                            "kanana2",
+                                                            "talkie",
+                                                            "granite-embed-multi-97m",
+                                                            "tiny_aya",
+                                                            "cohere2moe",
+                                                            "superbpe",
+                                                            "trillion",
+                                                            "granite-docling",
+                                                            "bailingmoe",
+                                                            "bailingmoe2",
+                                                            "llada-moe",
+                                                            "seed-coder",
+                                                            "hunyuan",
+                                                            "hunyuan-dense",
+                                                            "hy_v4",
+                                                            "joyai-llm",
+                                                            "kimi-k2",
+                                                            "ufakzeka",
+                                                            "grok-2",
+                                                            "afmoe",
+                                                            "laguna",
+                                                            "minimax-m2",
+                                                            "solar-open",
+                                                            "sarvam-moe"};
+        v.clean_spaces = true;
+        for (auto pre : kKeepsSpaces) v.clean_spaces = v.clean_spaces && v.pre != pre;
+        // ... and emits a pre-token that is already a token whole for these.
+        static constexpr std::string_view kIgnoresMerges[] = {"llama3",
+                                                              "llama-v3",
+                                                              "llama-bpe",
+                                                              "falcon3",
+                                                              "falcon-h1",
+                                                              "pixtral",
+                                                              "midm-2.0",
+                                                              "lfm2",
+                                                              "jina-v5-nano",
+                                                              "minicpm5",
+                                                              "youtu",
+                                                              "tekken",
+                                                              "granite-embed-multi-97m"};
+        for (auto pre : kIgnoresMerges) v.ignore_merges = v.ignore_merges || v.pre == pre;
         // Pre-tokenizers whose models expect BOS although the file may not say so.
         static constexpr std::array<std::string_view, 11> kAddsBos = {
             "llama3",   "llama-v3", "llama-bpe",    "falcon3", "falcon-h1", "pixtral",
@@ -203,9 +265,23 @@ Vocabulary Vocabulary::from_gguf(const gguf::GgufFile& file) {
     const auto bos_key = r.token_id(kBosId, n);
     const auto cls_key = r.token_id(kClsId, n);
     const std::pair<std::string_view, std::int32_t*> keyed[] = {
-        {"tokenizer.ggml.eos_token_id", &v.eos},       {"tokenizer.ggml.unknown_token_id", &v.unk},
+        {"tokenizer.ggml.eos_token_id", &v.eos},
+        {"tokenizer.ggml.unknown_token_id", &v.unk},
         {"tokenizer.ggml.seperator_token_id", &v.sep},  // sic: llama.cpp's spelling
-        {"tokenizer.ggml.padding_token_id", &v.pad},   {"tokenizer.ggml.mask_token_id", &v.mask},
+        {"tokenizer.ggml.padding_token_id", &v.pad},
+        {"tokenizer.ggml.mask_token_id", &v.mask},
+        {"tokenizer.ggml.eot_token_id", &v.eot},
+        {"tokenizer.ggml.eom_token_id", &v.eom},
+        {"tokenizer.ggml.fim_pre_token_id", &v.fim_pre},
+        {"tokenizer.ggml.fim_suf_token_id", &v.fim_suf},
+        {"tokenizer.ggml.fim_mid_token_id", &v.fim_mid},
+        {"tokenizer.ggml.fim_pad_token_id", &v.fim_pad},
+        {"tokenizer.ggml.fim_rep_token_id", &v.fim_rep},
+        {"tokenizer.ggml.fim_sep_token_id", &v.fim_sep},
+        // the older names of the first three FIM keys, read last as llama.cpp does
+        {"tokenizer.ggml.prefix_token_id", &v.fim_pre},
+        {"tokenizer.ggml.suffix_token_id", &v.fim_suf},
+        {"tokenizer.ggml.middle_token_id", &v.fim_mid},
     };
     for (const auto& [key, id] : keyed) {
         if (auto given = r.token_id(key, n)) *id = *given;
@@ -218,6 +294,7 @@ Vocabulary Vocabulary::from_gguf(const gguf::GgufFile& file) {
         if (!cls_key) v.cls = v.bos;
     }
 
+    if (auto b = r.boolean("tokenizer.ggml.add_space_prefix")) v.add_space_prefix = *b;
     if (auto b = r.boolean(kAddBos)) v.add_bos = *b;
     if (auto b = r.boolean(kAddEos)) v.add_eos = *b;
     // As llama.cpp, refuse to add an id that does not exist; name the key that is missing.

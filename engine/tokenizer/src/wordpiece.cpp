@@ -23,30 +23,27 @@ void require_id(std::int32_t id, std::string_view what, std::string_view key) {
 }  // namespace
 
 WordPieceTokenizer::WordPieceTokenizer(Vocabulary vocabulary)
-    : vocabulary_(std::move(vocabulary)), splitter_(vocabulary_) {
+    : TokenizerBase(std::move(vocabulary)) {
     require_id(vocabulary_.bos, "[CLS]", "tokenizer.ggml.cls_token_id");
     require_id(vocabulary_.sep, "[SEP]", "tokenizer.ggml.seperator_token_id");
     require_id(vocabulary_.unk, "[UNK]", "tokenizer.ggml.unknown_token_id");
     for (const auto& token : vocabulary_.tokens) {
         max_token_bytes_ = std::max(max_token_bytes_, token.size());
     }
+    finish();
 }
 
-std::vector<std::int32_t> WordPieceTokenizer::encode(std::string_view text,
-                                                     bool add_special) const {
+std::vector<std::int32_t> WordPieceTokenizer::do_encode(std::string_view text, bool add_special,
+                                                        bool parse_special) const {
     std::vector<std::int32_t> out;
     out.reserve(text.size() / 4 + 2);
     // llama.cpp pushes BOS ([CLS]) and SEP whenever add_special is set, whatever add_bos says.
     if (add_special) out.push_back(vocabulary_.bos);
-    if (splitter_.empty()) {
-        encode_text(text, out);
-    } else {
-        for (const Fragment& f : splitter_.split(text)) {
-            if (f.id >= 0) {
-                out.push_back(f.id);
-            } else {
-                encode_text(f.text, out);
-            }
+    for (const Fragment& f : partition(text, parse_special)) {
+        if (f.id >= 0) {
+            out.push_back(f.id);
+        } else {
+            encode_text(f.text, out);
         }
     }
     if (add_special) out.push_back(vocabulary_.sep);
@@ -104,34 +101,12 @@ void WordPieceTokenizer::encode_word(std::string_view word, std::vector<std::int
     if (out.size() == first_token) out.push_back(vocabulary_.unk);
 }
 
-std::string WordPieceTokenizer::piece(std::int32_t id) const {
-    if (id < 0 || id >= vocabulary_.size()) return {};
-    const std::string& text = vocabulary_.tokens[static_cast<std::size_t>(id)];
-    switch (vocabulary_.type(id)) {
-        case TokenType::normal: {
-            // llama_unescape_whitespace: every "▁" becomes a space.
-            std::string result;
-            result.reserve(text.size());
-            for (std::size_t i = 0; i < text.size();) {
-                if (text.compare(i, kWordStart.size(), kWordStart) == 0) {
-                    result.push_back(' ');
-                    i += kWordStart.size();
-                } else {
-                    result.push_back(text[i++]);
-                }
-            }
-            return result;
-        }
-        case TokenType::user_defined:
-        case TokenType::byte:  // llama.cpp aborts on byte tokens in WordPiece; the text will do
-            return text;
-        case TokenType::control:  // special=false: control and unknown tokens print nothing
-        case TokenType::unknown:
-        case TokenType::unused:
-        case TokenType::undefined:
-            return {};
-    }
-    return {};
+std::string WordPieceTokenizer::normal_piece(std::int32_t id) const {
+    return unescape_whitespace(token_text(id));
+}
+
+std::string WordPieceTokenizer::byte_piece(std::int32_t id) const {
+    return token_text(id);  // llama.cpp aborts on byte tokens in WordPiece; the text will do
 }
 
 }  // namespace deskside::tokenizer::detail

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "gguf/gguf_file.h"
 #include "gguf_builder.h"
+#include "shared_tokenizers.h"
 #include "test_support.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocabulary.h"
@@ -71,11 +72,13 @@ struct VocabCase {
     const char* pre;
     std::size_t merges;
     bool has_scores;
+    bool add_space_prefix;
+    bool clean_spaces;
 };
 
 class OtherVocabularies : public ::testing::TestWithParam<VocabCase> {};
 
-TEST_P(OtherVocabularies, LoadWithLlamaCppsIdsAndAreNotRunYet) {
+TEST_P(OtherVocabularies, LoadWithLlamaCppsIdsAndFlags) {
     const VocabCase& c = GetParam();
     const auto file = gguf::GgufFile::open(models() / "vocab" / c.file);
     const Vocabulary v = Vocabulary::from_gguf(file);
@@ -91,40 +94,40 @@ TEST_P(OtherVocabularies, LoadWithLlamaCppsIdsAndAreNotRunYet) {
     EXPECT_EQ(v.merges.size(), c.merges);
     EXPECT_EQ(v.scores.size(), c.has_scores ? v.tokens.size() : 0u);
     EXPECT_EQ(v.ids.size(), v.tokens.size());
-
-    try {
-        make_tokenizer(file);
-        FAIL() << "make_tokenizer accepted " << c.file;
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::unsupported);
-        const std::string quoted = std::string("tokenizer model '").append(c.model).append("'");
-        EXPECT_TRUE(Names(e.what(), quoted));
-    }
+    EXPECT_EQ(v.add_space_prefix, c.add_space_prefix);
+    EXPECT_EQ(v.clean_spaces, c.clean_spaces);
+    EXPECT_FALSE(v.ignore_merges);
+    EXPECT_EQ(deskside::testing::shared_tokenizer(std::filesystem::path("vocab") / c.file)
+                  .vocabulary()
+                  .size(),
+              v.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(
     VocabFiles, OtherVocabularies,
-    ::testing::Values(
-        VocabCase{"ggml-vocab-llama-spm.gguf", "vocab-llama-spm.json", "llama", "default", 0, true},
-        VocabCase{"ggml-vocab-gpt-2.gguf", "vocab-gpt-2.json", "gpt2", "gpt-2", 50000, false},
-        VocabCase{"ggml-vocab-deepseek-llm.gguf", "vocab-deepseek-llm.json", "gpt2", "deepseek-llm",
-                  99757, false},
-        VocabCase{"ggml-vocab-deepseek-coder.gguf", "vocab-deepseek-coder.json", "gpt2",
-                  "deepseek-coder", 31757, false},
-        VocabCase{"ggml-vocab-starcoder.gguf", "vocab-starcoder.json", "gpt2", "starcoder", 48872,
-                  false},
-        VocabCase{"ggml-vocab-falcon.gguf", "vocab-falcon.json", "gpt2", "falcon", 64784, false}));
+    ::testing::Values(VocabCase{"ggml-vocab-llama-spm.gguf", "vocab-llama-spm.json", "llama",
+                                "default", 0, true, true, false},
+                      VocabCase{"ggml-vocab-gpt-2.gguf", "vocab-gpt-2.json", "gpt2", "gpt-2", 50000,
+                                false, false, true},
+                      VocabCase{"ggml-vocab-deepseek-llm.gguf", "vocab-deepseek-llm.json", "gpt2",
+                                "deepseek-llm", 99757, false, false, false},
+                      VocabCase{"ggml-vocab-deepseek-coder.gguf", "vocab-deepseek-coder.json",
+                                "gpt2", "deepseek-coder", 31757, false, false, false},
+                      VocabCase{"ggml-vocab-starcoder.gguf", "vocab-starcoder.json", "gpt2",
+                                "starcoder", 48872, false, false, true},
+                      VocabCase{"ggml-vocab-falcon.gguf", "vocab-falcon.json", "gpt2", "falcon",
+                                64784, false, false, true}));
 
-TEST(Vocabulary, SentencePieceIsRefusedWithTheAgreedMessage) {
-    try {
-        make_tokenizer(load(models() / "vocab" / "ggml-vocab-llama-spm.gguf"));
-        FAIL();
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::unsupported);
-        EXPECT_STREQ(e.what(),
-                     "tokenizer model 'llama' is not supported yet (SentencePiece comes with the "
-                     "decoder)");
-    }
+TEST(Vocabulary, Llama3PreTokenizerIgnoresMergesAndAddsBos) {
+    const Vocabulary v = load(models() / "synthetic" / "tiny-llama3-synthetic-Q5_K_M.gguf");
+    EXPECT_EQ(v.pre, "llama-bpe");
+    EXPECT_TRUE(v.ignore_merges);
+    EXPECT_TRUE(v.clean_spaces);
+    EXPECT_TRUE(v.add_bos);
+    const Vocabulary qwen = load(models() / "synthetic" / "tiny-qwen2-synthetic-Q8_0.gguf");
+    EXPECT_FALSE(qwen.ignore_merges);
+    EXPECT_FALSE(qwen.clean_spaces);
+    EXPECT_FALSE(qwen.add_bos);
 }
 
 TEST(Vocabulary, AllOnesSpecialIdMeansNoneAsInLlamaCpp) {

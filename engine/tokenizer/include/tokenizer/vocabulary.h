@@ -1,7 +1,8 @@
 // A tokenizer's vocabulary as a GGUF file describes it (tokenizer.ggml.*): tokens, scores,
-// token types, merges, special ids and the BOS/EOS rules. Kept apart from any model object so
-// that every tokenizer (WordPiece now; SentencePiece-style and byte-level BPE for the decoder)
-// shares one loader. Plain value type; thread-safe to read.
+// token types, merges, special ids and the BOS/EOS rules, with the tokenizer flags llama.cpp
+// derives from the model and pre-tokenizer names. Kept apart from any model object so that
+// every tokenizer (WordPiece, SentencePiece-style, byte-level BPE) shares one loader. Plain
+// value type; thread-safe to read.
 //
 // Defaults follow llama.cpp's llama_vocab::load: a key that is missing takes the default of
 // the tokenizer model ("bert": [CLS]=101, [SEP]=102, [UNK]=100, [PAD]=0, [MASK]=103; "llama":
@@ -49,7 +50,18 @@ struct Vocabulary {
     // -1 = none. For "bert", bos is the [CLS] id (llama.cpp uses BOS for it): cls_token_id fills
     // bos when the file has no bos_token_id, and bos fills cls the other way round.
     std::int32_t bos = -1, eos = -1, unk = -1, sep = -1, pad = -1, cls = -1, mask = -1;
+    // Ids given by tokenizer.ggml.{eot,eom,fim_*}_token_id (-1 when absent). The tokenizer also
+    // detects them by text, as llama.cpp does, for its end-of-generation set.
+    std::int32_t eot = -1, eom = -1;
+    std::int32_t fim_pre = -1, fim_suf = -1, fim_mid = -1, fim_pad = -1, fim_rep = -1, fim_sep = -1;
     bool add_bos = false, add_eos = false;
+    // llama.cpp's tokenizer flags, defaulted per model and pre-tokenizer as llama_vocab::load:
+    //   add_space_prefix: "llama" puts a space before the text (tokenizer.ggml.add_space_prefix
+    //     overrides); detokenize drops it again;
+    //   clean_spaces: detokenize removes the space before . , ! ? and some contractions ("bert",
+    //     and "gpt2" except pre-tokenizers such as qwen2, deepseek-*, smollm, command-r);
+    //   ignore_merges: a BPE pre-token that is itself a token is emitted whole (llama-bpe).
+    bool add_space_prefix = false, clean_spaces = false, ignore_merges = false;
     // WordPiece normaliser (tokenizer.ggml.normalizer.lowercase / .strip_accents); strip_accents
     // follows lowercase when only that key is given, as in Hugging Face's BertNormalizer.
     bool lowercase = true, strip_accents = true;
