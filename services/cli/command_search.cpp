@@ -34,6 +34,7 @@ retriever::HybridOptions hybrid_options(const Settings& settings) {
         throw Error(ErrorCode::invalid_argument, "search.rrf_k must be at least 1");
     options.fusion.keyword_weight = number("search.keyword_weight");
     options.fusion.vector_weight = number("search.vector_weight");
+    options.fusion.method = retriever::parse_fusion_method(settings.get_string("search.fusion"));
     return options;
 }
 

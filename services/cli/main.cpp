@@ -72,7 +72,8 @@ Query syntax (docs/search-syntax.md):
   --per-doc K        best passages per document [default: 1; 0 = all]
   --any              match any word instead of all
   --mode M           keyword, vector or hybrid [default: hybrid when the index has vectors]
-  --fusion F         how hybrid fuses the arms: rrf (reciprocal rank) or normalized
+  --fusion F         how hybrid fuses the arms: normalized (weighted min-max scores, the
+                     default: setting search.fusion) or rrf (reciprocal rank)
   --json             machine-readable output (docs/search-json.md)
 )"},
     {"status", R"(Usage: deskside status [--json] [--errors] [--check]

@@ -40,10 +40,15 @@ std::vector<SettingSpec> all_settings() {
          "embed passages for vector and hybrid search when indexing"},
         {"embed.model", T::string, "", "DESKSIDE_EMBED_MODEL", "--embed-model",
          "a BERT-family GGUF embedding model; empty = the corpus-trained LSA embedder"},
+        {"search.fusion", T::string, "normalized", "DESKSIDE_FUSION", "",
+         "how hybrid search fuses the arms: normalized (weighted sum of min-max normalised "
+         "scores) or rrf (reciprocal rank); see docs/retrieval.md"},
         {"search.rrf_k", T::integer, "60", "", "",
          "k of reciprocal-rank fusion: score = sum of weight / (k + rank) over the arms"},
-        {"search.keyword_weight", T::string, "1", "", "", "weight of the keyword arm in fusion"},
-        {"search.vector_weight", T::string, "1", "", "", "weight of the vector arm in fusion"},
+        {"search.keyword_weight", T::string, "0.6", "", "",
+         "weight of the keyword arm in fusion (0.6: chosen by leave-one-set-out evaluation, "
+         "docs/retrieval.md)"},
+        {"search.vector_weight", T::string, "0.4", "", "", "weight of the vector arm in fusion"},
         {"llm.backend", T::string, "extractive", "DESKSIDE_LLM", "--llm",
          "who writes answers: extractive (quotes the best-supported sentences; no model), local "
          "(llm.model, a GGUF decoder run by Deskside) or openai (an OpenAI-compatible server at "

@@ -20,6 +20,8 @@ TEST(Fusion, ReciprocalRankRewardsAgreement) {
     std::vector<ArmHit> keyword = {{1, 10, 9.0}, {3, 30, 8.0}, {4, 40, 1.0}};
     std::vector<ArmHit> vector = {{5, 50, 0.9}, {3, 30, 0.8}, {6, 60, 0.1}};
     FusionOptions options;
+    options.method = FusionMethod::reciprocal_rank;
+    options.keyword_weight = options.vector_weight = 1;
     options.per_document = 0;
     auto fused = fuse(keyword, vector, options);
     ASSERT_EQ(fused.size(), 5u);
@@ -35,6 +37,7 @@ TEST(Fusion, WeightsShiftTheBalance) {
     std::vector<ArmHit> keyword = {{1, 10, 9.0}, {2, 20, 8.0}};
     std::vector<ArmHit> vector = {{2, 20, 0.9}, {1, 10, 0.8}};
     FusionOptions options;
+    options.method = FusionMethod::reciprocal_rank;
     options.keyword_weight = 2;
     EXPECT_EQ(fuse(keyword, vector, options).front().passage_id, 1);
     options.keyword_weight = 1;
@@ -42,11 +45,27 @@ TEST(Fusion, WeightsShiftTheBalance) {
     EXPECT_EQ(fuse(keyword, vector, options).front().passage_id, 2);
 }
 
+TEST(Fusion, DefaultsAreTheEvaluatedWeightsOfNormalisedFusion) {
+    FusionOptions options;
+    EXPECT_EQ(options.method, FusionMethod::normalized_score);
+    EXPECT_DOUBLE_EQ(options.keyword_weight, 0.6);
+    EXPECT_DOUBLE_EQ(options.vector_weight, 0.4);
+    // A clear keyword winner that the vector arm ranks second stays first; a passage only the
+    // vector arm finds enters below both.
+    std::vector<ArmHit> keyword = {{1, 10, 12.0}, {2, 20, 6.0}, {3, 30, 2.0}};
+    std::vector<ArmHit> vector = {{2, 20, 0.8}, {1, 10, 0.7}, {4, 40, 0.6}, {3, 30, 0.1}};
+    auto fused = fuse(keyword, vector, options);
+    // 1: 0.6 + 0.4 * 6/7; 2: 0.6 * 0.4 + 0.4; 4: 0.4 * 5/7; 3: 0.
+    EXPECT_EQ(passages(fused), (std::vector<std::int64_t>{1, 2, 4, 3}));
+    EXPECT_NEAR(fused[0].score, 0.6 + 0.4 * 6.0 / 7.0, 1e-12);
+}
+
 TEST(Fusion, NormalisedScoresUseEachArmsRange) {
     std::vector<ArmHit> keyword = {{1, 10, 20.0}, {2, 20, 10.0}, {3, 30, 0.0}};
     std::vector<ArmHit> vector = {{3, 30, 0.9}, {2, 20, 0.85}, {1, 10, 0.0}};
     FusionOptions options;
     options.method = FusionMethod::normalized_score;
+    options.keyword_weight = options.vector_weight = 1;
     auto fused = fuse(keyword, vector, options);
     // 1: 1 + 0; 2: 0.5 + 0.944; 3: 0 + 1.
     EXPECT_EQ(passages(fused), (std::vector<std::int64_t>{2, 1, 3}));
