@@ -32,7 +32,7 @@ store::IndexWriter::StepHook kill_hook_from_environment() {
 int command_index(CommandContext& context) {
     CommandArgs args("index", context.invocation.args);
     const Settings& settings = context.invocation.settings;
-    ingest::IndexOptions options;
+    ingest::IndexOptions options = index_options(settings);
     options.collection = args.option("--collection").value_or("default");
     options.prune = args.flag("--prune");
     bool quiet = args.flag("--quiet");
@@ -45,38 +45,6 @@ int command_index(CommandContext& context) {
         options.collection.find_first_of(" \t\n:") != std::string::npos)
         throw Error(ErrorCode::invalid_argument, "collection name '" + options.collection +
                                                      "' must be non-empty, without spaces or ':'");
-    std::int64_t max_mb = settings.get_int("index.max_file_mb");
-    if (max_mb <= 0)
-        throw Error(ErrorCode::invalid_argument, "index.max_file_mb must be at least 1");
-    options.max_file_bytes = max_mb << 20;
-    options.threads = static_cast<int>(settings.get_int("index.threads"));
-    options.walk.include_hidden = settings.get_bool("index.include_hidden");
-    options.keyword.language = settings.get_string("index.language");
-    options.extract.ocr = settings.get_bool("index.ocr");
-    options.extract.ocr_languages = settings.get_string("index.ocr_languages");
-    std::int64_t timeout = settings.get_int("index.file_timeout_s");
-    if (timeout <= 0)
-        throw Error(ErrorCode::invalid_argument, "index.file_timeout_s must be at least 1");
-    options.file_timeout = std::chrono::seconds(timeout);
-    if (settings.get_bool("index.isolate")) {
-        ingest::WorkerCommand worker;
-        std::error_code ec;
-        worker.program = std::filesystem::read_symlink("/proc/self/exe", ec);
-        if (ec) worker.program = "/proc/self/exe";
-        worker.arguments = {std::string(kExtractWorkerCommand)};
-        worker.memory_limit_mb = settings.get_int("index.worker_memory_mb");
-        options.worker = std::move(worker);
-    }
-    options.chunk.min_words = static_cast<int>(settings.get_int("index.chunk.min_words"));
-    options.chunk.target_words = static_cast<int>(settings.get_int("index.chunk.target_words"));
-    options.chunk.max_words = static_cast<int>(settings.get_int("index.chunk.max_words"));
-    options.chunk.overlap_words = static_cast<int>(settings.get_int("index.chunk.overlap_words"));
-    if (!(0 < options.chunk.min_words && options.chunk.min_words <= options.chunk.target_words &&
-          options.chunk.target_words <= options.chunk.max_words &&
-          options.chunk.overlap_words < options.chunk.min_words))
-        throw Error(ErrorCode::invalid_argument,
-                    "passage sizes must satisfy 0 < min_words <= target_words <= max_words and "
-                    "overlap_words < min_words");
 
     store::DataDir dir(settings.get_string("data"));
     std::unique_ptr<ingest::TerminalProgress> progress;

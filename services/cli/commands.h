@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <string_view>
 
+#include "answer/grounded_answerer.h"
 #include "base/log.h"
 #include "cli/arguments.h"
+#include "ingest/pipeline.h"
 #include "retriever/hybrid_search.h"
 #include "vectors/embeddings.h"
 
@@ -29,6 +31,11 @@ inline constexpr std::string_view kExtractWorkerCommand = "extract-worker";
 // The embedding and fusion settings (embed.*, search.*), shared by index, search and eval.
 vectors::EmbeddingConfig embedding_config(const Settings& settings);
 retriever::HybridOptions hybrid_options(const Settings& settings);
+// How to index (index.*), shared by `deskside index` and the service's uploads and jobs; the
+// roots, collection and prune are the caller's. Error(invalid_argument) for a bad setting.
+ingest::IndexOptions index_options(const Settings& settings);
+// Which model writes answers (llm.*), shared by `deskside ask` and `deskside serve`.
+answer::LlmConfig llm_config(const Settings& settings);
 
 int command_index(CommandContext& context);
 int command_search(CommandContext& context);
