@@ -1,11 +1,15 @@
-// `deskside serve`: runs the HTTP service (http/http_server.h) on the settings serve.listen,
-// serve.threads, serve.web_dir and data until SIGINT or SIGTERM, then stops it cleanly.
+// `deskside serve`: runs the HTTP service (http/http_server.h) until SIGINT or SIGTERM, then
+// stops it cleanly. Settings: serve.* (address, threads, page folder, upload limit, folders
+// the API may index), data, and what search, answers and indexing use (embed.*, search.*,
+// llm.*, answer.*, index.*), so that the service searches, answers and indexes exactly as the
+// command line does.
 #include <pthread.h>
 
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 
+#include "answer/grounded_answerer.h"
 #include "base/error.h"
 #include "cli/commands.h"
 #include "http/http_server.h"
@@ -43,6 +47,24 @@ class BlockedSignals {
     sigset_t previous_{};
 };
 
+// "PATH:PATH:..." (the PATH convention) into absolute folders that exist.
+std::vector<std::filesystem::path> index_roots(const std::string& list) {
+    std::vector<std::filesystem::path> roots;
+    for (std::size_t start = 0; start <= list.size();) {
+        std::size_t colon = list.find(':', start);
+        if (colon == std::string::npos) colon = list.size();
+        std::string item = list.substr(start, colon - start);
+        start = colon + 1;
+        if (item.empty()) continue;
+        std::filesystem::path path(item);
+        if (!path.is_absolute() || !std::filesystem::is_directory(path))
+            throw Error(ErrorCode::invalid_argument,
+                        "serve.index_roots: '" + item + "' is not an absolute path of a folder");
+        roots.push_back(path.lexically_normal());
+    }
+    return roots;
+}
+
 }  // namespace
 
 int command_serve(CommandContext& context) {
@@ -58,12 +80,28 @@ int command_serve(CommandContext& context) {
     if (threads < 1 || threads > 1024)
         throw Error(ErrorCode::invalid_argument,
                     "serve.threads must be from 1 to 1024, not " + std::to_string(threads));
+    std::int64_t upload_mb = settings.get_int("serve.max_upload_mb");
+    if (upload_mb < 1 || upload_mb > (1 << 20))
+        throw Error(
+            ErrorCode::invalid_argument,
+            "serve.max_upload_mb must be from 1 to 1048576, not " + std::to_string(upload_mb));
 
     http::ServerOptions options;
     options.listen = settings.get_string("serve.listen");
     options.data_dir = dir.root();
     options.web_dir = settings.get_string("serve.web_dir");
     options.threads = static_cast<int>(threads);
+    options.max_upload_bytes = upload_mb << 20;
+    options.index_roots = index_roots(settings.get_string("serve.index_roots"));
+    options.embedding = embedding_config(settings);
+    options.hybrid = hybrid_options(settings);
+    options.answer_passages = static_cast<int>(settings.get_int("answer.passages"));
+    options.answer.max_tokens = static_cast<int>(settings.get_int("answer.max_tokens"));
+    if (options.answer.max_tokens < 1)
+        throw Error(ErrorCode::invalid_argument, "answer.max_tokens must be at least 1");
+    options.index = index_options(settings);
+    // The model is opened once and shared by every request (it bounds its own queue).
+    options.generator = answer::open_text_generator(llm_config(settings));
 
     // A browser that goes away mid-response must not kill the service.
     std::signal(SIGPIPE, SIG_IGN);

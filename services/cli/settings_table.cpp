@@ -77,6 +77,11 @@ std::vector<SettingSpec> all_settings() {
         {"serve.listen", T::string, "127.0.0.1:8080", "DESKSIDE_LISTEN", "--listen",
          "address and port the service listens on"},
         {"serve.threads", T::integer, "8", "", "", "HTTP worker threads"},
+        {"serve.max_upload_mb", T::integer, "100", "DESKSIDE_MAX_UPLOAD_MB", "",
+         "largest upload (one POST /api/documents body) in MiB; larger ones get 413"},
+        {"serve.index_roots", T::string, "", "DESKSIDE_INDEX_ROOTS", "",
+         "folders (':'-separated) under which POST /api/jobs/reindex may index any path; roots "
+         "already indexed are always allowed"},
         {"serve.web_dir", T::string, DESKSIDE_DEFAULT_WEB_DIR, "DESKSIDE_WEB_DIR", "",
          "folder of the intranet page's files"},
     };

@@ -279,6 +279,32 @@ bool is_under(const std::string& path, const std::vector<std::string>& roots) {
     return false;
 }
 
+// The folders a collection was indexed from, kept in catalog meta "roots:<collection>" (one
+// path a line) so that a re-index of the whole collection (the service's jobs) walks them again
+// and finds new files. Only folders: single files given as roots (uploads) are documents of the
+// collection already.
+void record_collection_roots(store::Catalog& catalog, const std::string& collection,
+                             const std::vector<std::string>& roots) {
+    const std::string key = "roots:" + collection;
+    std::string known = catalog.meta(key);
+    std::set<std::string> present;
+    for (std::size_t start = 0; start < known.size();) {
+        std::size_t end = known.find('\n', start);
+        if (end == std::string::npos) end = known.size();
+        if (end > start) present.insert(known.substr(start, end - start));
+        start = end + 1;
+    }
+    bool changed = false;
+    for (const auto& root : roots) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(root, ec) && present.insert(root).second) changed = true;
+    }
+    if (!changed) return;
+    std::string text;
+    for (const auto& root : present) text += root + "\n";
+    catalog.set_meta(key, text);
+}
+
 }  // namespace
 
 std::string content_hash(std::string_view bytes) {
@@ -314,6 +340,7 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
     }
     store::RunRecord run;
     run.id = catalog.begin_run(roots_text);
+    record_collection_roots(catalog, options.collection, roots);
 
     WalkOptions walk_options = options.walk;
     walk_options.exclude_dirs.push_back(dir.root());

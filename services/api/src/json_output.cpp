@@ -1,6 +1,9 @@
 #include "api/json_output.h"
 
+#include <algorithm>
 #include <ctime>
+#include <map>
+#include <set>
 
 #include "base/dates.h"
 #include "store/catalog.h"
@@ -15,11 +18,11 @@ std::string iso_date(std::int64_t unix_seconds) {
     return format_utc(unix_seconds, "%Y-%m-%d");
 }
 
-namespace {
 std::string iso_time(std::int64_t unix_seconds) {
     return format_utc(unix_seconds, "%Y-%m-%dT%H:%M:%SZ");
 }
 
+namespace {
 std::uint64_t file_size_or_zero(const std::filesystem::path& path) {
     std::error_code ec;
     auto size = std::filesystem::file_size(path, ec);
@@ -125,6 +128,119 @@ nlohmann::json status_json(const store::DataDir& dir, const StatusOptions& optio
                         {"problems", report.problems}};
     }
     return out;
+}
+
+}  // namespace deskside::api
+
+namespace deskside::api {
+
+nlohmann::json fields_json(const std::string& fields) {
+    nlohmann::json out = nlohmann::json::object();
+    std::size_t start = 0;
+    while (start < fields.size()) {
+        std::size_t end = fields.find('\n', start);
+        if (end == std::string::npos) end = fields.size();
+        std::string line = fields.substr(start, end - start);
+        start = end + 1;
+        std::size_t colon = line.find(": ");
+        if (colon == std::string::npos || colon == 0) continue;
+        std::string name = line.substr(0, colon);
+        std::string value = line.substr(colon + 2);
+        if (out.contains(name))
+            out[name] = out[name].get<std::string>() + ", " + value;
+        else
+            out[name] = value;
+    }
+    return out;
+}
+
+nlohmann::json document_json(const store::DocumentRecord& document,
+                             const std::vector<store::PassageRecord>* passages) {
+    nlohmann::json out = {
+        {"id", document.id},
+        {"title", document.title},
+        {"path", document.path},
+        {"type", document.format},
+        {"mime", document.mime},
+        {"collection", document.collection},
+        {"date", document.date ? nlohmann::json(iso_date(*document.date)) : nlohmann::json()},
+        {"size", document.size},
+        {"author", document.author},
+        {"language", document.language},
+        {"indexed_at",
+         document.indexed_at ? nlohmann::json(iso_time(document.indexed_at)) : nlohmann::json()},
+        {"fields", fields_json(document.fields)},
+        {"container",
+         document.container.empty() ? nlohmann::json() : nlohmann::json(document.container)},
+        {"passage_count", document.passage_count},
+    };
+    if (passages) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& p : *passages)
+            list.push_back({{"id", p.id},
+                            {"ordinal", p.ordinal},
+                            {"page", p.page > 0 ? nlohmann::json(p.page) : nlohmann::json()},
+                            {"location", p.location},
+                            {"heading", p.heading},
+                            {"char_start", p.char_start},
+                            {"char_end", p.char_end},
+                            {"text", p.text},
+                            {"ocr", p.ocr}});
+        out["passages"] = std::move(list);
+    }
+    return out;
+}
+
+std::vector<CollectionSummary> collection_summaries(store::Catalog& catalog) {
+    std::map<std::string, CollectionSummary> by_name;
+    std::map<std::string, std::set<std::string>> files;
+    auto entry = [&](const std::string& name) -> CollectionSummary& {
+        CollectionSummary& summary = by_name[name];
+        summary.name = name;
+        return summary;
+    };
+    for (const auto& [id, path] : catalog.document_paths()) {
+        auto document = catalog.get_document(id);
+        if (!document || document->state != store::DocumentState::indexed) continue;
+        CollectionSummary& summary = entry(document->collection);
+        ++summary.documents;
+        summary.passages += document->passage_count;
+        if (document->container.empty()) {
+            summary.bytes += document->size;
+            files[document->collection].insert(document->path);
+        }
+    }
+    for (const auto& failure : catalog.failures()) {
+        ++entry(failure.collection).failed;
+        // An attachment that failed is re-read with its file.
+        files[failure.collection].insert(failure.path.substr(0, failure.path.find("//")));
+    }
+    std::vector<CollectionSummary> out;
+    for (auto& [name, summary] : by_name) {
+        std::string roots = catalog.meta("roots:" + name);
+        for (std::size_t start = 0; start < roots.size();) {
+            std::size_t end = roots.find('\n', start);
+            if (end == std::string::npos) end = roots.size();
+            if (end > start) summary.roots.push_back(roots.substr(start, end - start));
+            start = end + 1;
+        }
+        std::sort(summary.roots.begin(), summary.roots.end());
+        summary.files.assign(files[name].begin(), files[name].end());
+        out.push_back(std::move(summary));
+    }
+    return out;
+}
+
+nlohmann::json collections_json(const std::vector<CollectionSummary>& collections) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& c : collections)
+        list.push_back({{"name", c.name},
+                        {"documents", c.documents},
+                        {"passages", c.passages},
+                        {"bytes", c.bytes},
+                        {"failed", c.failed},
+                        {"roots", c.roots}});
+    return {{"collections", std::move(list)}};
 }
 
 }  // namespace deskside::api

@@ -1,23 +1,41 @@
 // The JSON API under /api/, independent of the HTTP library: a request is a method, a decoded
-// path and decoded query parameters; a reply is a status, a JSON body and extra headers.
+// path, decoded query parameters and a RequestBody; a reply is a JSON body, a file or a stream
+// of Server-Sent Events, with a status and extra headers. Every route, field and error is in
+// docs/api.md:
 //
-//   GET /api/health                 {"status":"ok","version":"0.1.0"}
-//   GET /api/search?q=&limit=&offset=&collection=&type=&per_doc=&any=
-//                                   cli::search_results_json (docs/search-json.md)
-//   GET /api/status[?errors=1]      cli::status_json
+//   GET    /api/health                    GET  /api/status[?errors=1]
+//   GET    /api/search?q=...              POST /api/ask {"question",...,"stream"}
+//   GET    /api/collections               GET  /api/documents/{id}[/file]
+//   POST   /api/documents (multipart)     DELETE /api/documents/{id}
+//   POST   /api/jobs/reindex              GET  /api/jobs, /api/jobs/{id}
+//   POST   /api/jobs/{id}/cancel          DELETE /api/jobs/{id}
 //
-// Failures become error_body() replies with the status from http_status_for(). ApiRoutes
-// owns a SearcherPool; handle() may be called from any number of threads at once.
+// Failures become error_body() replies with the status from http_status_for() or HttpError.
+// ApiRoutes owns the searcher and answerer pools and the Writer (the one thread that writes
+// the index); handle() may be called from any number of threads at once.
 #pragma once
 
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "answer/grounded_answerer.h"
+#include "api/json_output.h"
 #include "base/log.h"
+#include "http/http_server.h"
+#include "metrics.h"
+#include "request_body.h"
+#include "retriever/hybrid_search.h"
 #include "searcher_pool.h"
 #include "store/data_dir.h"
+#include "writer.h"
 
 namespace deskside::http {
 
@@ -27,28 +45,91 @@ struct ApiRequest {
     std::string method;                                       // "GET", "HEAD", "POST", ...
     std::string path;                                         // decoded, starting with "/api"
     std::vector<std::pair<std::string, std::string>> params;  // decoded, in request order
+    RequestBody* body = nullptr;                              // null = no body
+};
+
+// A response sent as Server-Sent Events, implemented by the server.
+class EventStream {
+  public:
+    virtual ~EventStream() = default;
+    // Sends "event: NAME\ndata: JSON\n\n" and flushes it; the first call sends the headers
+    // (200, text/event-stream). False once the client has gone: nothing more is sent.
+    virtual bool send(std::string_view event, const nlohmann::json& data) = 0;
+    virtual bool started() const = 0;
+};
+
+struct FileBody {
+    std::filesystem::path path;
+    std::string content_type;
 };
 
 struct ApiReply {
     int status = 200;
     nlohmann::json body;
     Headers headers;  // besides Content-Type and the security headers
+    // Instead of `body`: the bytes of a file, or events written by `stream` (which may throw
+    // before its first event: the error is then answered as JSON; after it, as an error event).
+    std::optional<FileBody> file;
+    std::function<void(EventStream&)> stream;
 };
 
 class ApiRoutes {
   public:
-    ApiRoutes(store::DataDir dir, Logger log);
+    ApiRoutes(const ServerOptions& options, Metrics& metrics, Logger log);
+    ~ApiRoutes();
 
     ApiReply handle(const ApiRequest& request);
 
+    // The error reply for the exception being handled (call inside a catch block): Error →
+    // its table status, HttpError → its own; anything else is 500 and logged.
+    ApiReply error_reply(const std::string& path) const;
+
+    // Values read at scrape time for /metrics: index sizes, the writer's queue, jobs.
+    std::vector<ScrapedValue> scrape();
+
+    // Stops the writer (cancelling its running job). Idempotent.
+    void stop();
+
   private:
     ApiReply search(const ApiRequest& request);
+    ApiReply ask(const ApiRequest& request);
     ApiReply status(const ApiRequest& request);
+    ApiReply collections(const ApiRequest& request);
+    ApiReply get_document(std::int64_t id);
+    ApiReply get_document_file(std::int64_t id);
+    ApiReply upload_documents(const ApiRequest& request);
+    ApiReply delete_document(std::int64_t id);
+    ApiReply reindex(const ApiRequest& request);
+    ApiReply list_jobs(const ApiRequest& request);
+    ApiReply get_job(std::int64_t id);
+    ApiReply cancel_job(std::int64_t id);
 
-    store::DataDir dir_;
-    Logger log_;
-    SearcherPool searchers_;
+    // Waits for a write job the request started: its result when it finishes in time, else
+    // 202 with the job.
+    ApiReply wait_for_job(const std::shared_ptr<Job>& job, int success_status);
+    std::vector<api::CollectionSummary> collection_summaries();
+    std::uint64_t index_version() const;
+
+    const ServerOptions options_;
+    const store::DataDir dir_;
+    const Logger log_;
+    Metrics& metrics_;
+    Writer writer_;
+    HandlePool<retriever::HybridSearcher> searchers_;
+    HandlePool<answer::GroundedAnswerer> answerers_;
+
+    std::mutex collections_mutex_;
+    std::string collections_key_;  // what the cached summaries were read from
+    std::vector<api::CollectionSummary> collections_cache_;
+
+    std::mutex scrape_mutex_;
+    std::chrono::steady_clock::time_point scraped_at_{};
+    std::vector<ScrapedValue> scrape_cache_;
 };
+
+// The route template of a path, for metrics ("/api/documents/{id}"); "/api/unknown" for an
+// unknown API path, "/metrics", or "static" for the page's files.
+std::string route_label(const std::string& path);
 
 // Splits a raw (percent-encoded) query string into decoded name/value pairs; '+' is a space.
 // Throws Error(invalid_argument) on a malformed percent escape.

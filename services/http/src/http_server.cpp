@@ -20,6 +20,8 @@
 #include "api_routes.h"
 #include "base/error.h"
 #include "http/error_status.h"
+#include "metrics.h"
+#include "request_body.h"
 #include "static_files.h"
 
 namespace deskside::http {
@@ -37,11 +39,14 @@ constexpr const char* kContentSecurityPolicy =
 
 // What every request handler uses. Shared with the handlers so it outlives any request.
 struct Shared {
-    Shared(const ServerOptions& options, const Logger& logger)
-        : api(store::DataDir(options.data_dir), logger.child("api")),
-          files(options.web_dir),
+    Shared(const ServerOptions& opts, const Logger& logger)
+        : options(opts),
+          api(opts, metrics, logger.child("api")),
+          files(opts.web_dir),
           log(logger) {}
 
+    const ServerOptions options;
+    Metrics metrics;
     ApiRoutes api;
     StaticFiles files;
     Logger log;
@@ -59,8 +64,10 @@ class ActiveRequest {
     explicit ActiveRequest(Shared& shared) : shared_(shared) {
         std::lock_guard lock(shared_.mutex);
         ++shared_.active;
+        shared_.metrics.request_started();
     }
     ~ActiveRequest() {
+        shared_.metrics.request_finished();
         std::lock_guard lock(shared_.mutex);
         if (--shared_.active == 0) shared_.idle.notify_all();
     }
@@ -85,16 +92,52 @@ void send_body(HTTPServerResponse& response, int status, const std::string& cont
     response.sendBuffer(body.data(), body.size());
 }
 
+// Paths and titles come from the file system and may not be valid UTF-8.
+std::string json_text(const nlohmann::json& body) {
+    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void send_json(HTTPServerResponse& response, int status, const nlohmann::json& body) {
     response.set("Cache-Control", "no-store");
-    // Paths and titles come from the file system and may not be valid UTF-8.
-    std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    send_body(response, status, "application/json; charset=utf-8", text + "\n");
+    send_body(response, status, "application/json; charset=utf-8", json_text(body) + "\n");
 }
 
 bool is_read_method(const std::string& method) {
     return method == "GET" || method == "HEAD";
 }
+
+// Server-Sent Events on a chunked response, flushed event by event (no buffering anywhere:
+// X-Accel-Buffering tells a reverse proxy the same).
+class SseStream : public EventStream {
+  public:
+    explicit SseStream(HTTPServerResponse& response) : response_(response) {}
+
+    bool send(std::string_view event, const nlohmann::json& data) override {
+        if (gone_) return false;
+        try {
+            if (!out_) {
+                response_.setStatusAndReason(HTTPServerResponse::HTTP_OK);
+                response_.setChunkedTransferEncoding(true);
+                response_.setContentType("text/event-stream; charset=utf-8");
+                response_.set("Cache-Control", "no-store");
+                response_.set("X-Accel-Buffering", "no");
+                out_ = &response_.send();
+            }
+            *out_ << "event: " << event << "\ndata: " << json_text(data) << "\n\n";
+            out_->flush();
+            if (!out_->good()) gone_ = true;
+        } catch (const std::exception&) {
+            gone_ = true;  // the socket refused the write: the client went away
+        }
+        return !gone_;
+    }
+    bool started() const override { return out_ != nullptr; }
+
+  private:
+    HTTPServerResponse& response_;
+    std::ostream* out_ = nullptr;
+    bool gone_ = false;
+};
 
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
   public:
@@ -117,16 +160,17 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
         }
         if (!response.sent()) {
             status = 500;
+            response.setKeepAlive(false);
             send_json(response, 500, error_body(ErrorCode::internal, "internal error"));
         }
-        if (shared_->log.enabled(LogLevel::debug)) {
-            std::chrono::duration<double, std::milli> ms =
-                std::chrono::steady_clock::now() - started;
+        std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+        shared_->metrics.record_request(route_label(path), request.getMethod(), status,
+                                        elapsed.count());
+        if (shared_->log.enabled(LogLevel::debug))
             shared_->log.debug("request", {{"method", request.getMethod()},
                                            {"path", path},
                                            {"status", std::to_string(status)},
-                                           {"ms", std::to_string(ms.count())}});
-        }
+                                           {"ms", std::to_string(elapsed.count() * 1000)}});
     }
 
   private:
@@ -147,19 +191,103 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
         if (path.empty() || path.front() != '/')
             return bad_request(response, "the request target must be a path starting with /");
 
-        if (path == "/api" || path.rfind("/api/", 0) == 0) {
-            ApiRequest api_request{request.getMethod(), path, {}};
-            try {
-                api_request.params = parse_query_string(raw_query);
-            } catch (const Error& e) {
-                return bad_request(response, e.what());
-            }
-            ApiReply reply = shared_->api.handle(api_request);
-            for (const auto& [name, value] : reply.headers) response.set(name, value);
-            send_json(response, reply.status, reply.body);
-            return reply.status;
+        std::int64_t length = request.hasContentLength()             ? request.getContentLength64()
+                              : request.getChunkedTransferEncoding() ? -1
+                                                                     : 0;
+        RequestBody body(length != 0 ? &request.stream() : nullptr, length,
+                         request.getContentType(),
+                         std::chrono::seconds(shared_->options.receive_timeout_s));
+        int status = 0;
+        if (path == "/metrics") {
+            status = metrics(request, response);
+        } else if (path == "/api" || path.rfind("/api/", 0) == 0) {
+            status = api(request, response, path, raw_query, body);
+        } else {
+            // Pages take no body: a client that sent one does not keep the connection.
+            if (!body.finished()) response.setKeepAlive(false);
+            status = serve_file(request, response, path);
         }
-        return serve_file(request, response, path);
+        drain(body);
+        return status;
+    }
+
+    int api(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& path,
+            const std::string& raw_query, RequestBody& body) {
+        ApiRequest api_request{request.getMethod(), path, {}, &body};
+        try {
+            api_request.params = parse_query_string(raw_query);
+        } catch (const Error& e) {
+            if (!body.finished()) response.setKeepAlive(false);
+            return bad_request(response, e.what());
+        }
+        ApiReply reply = shared_->api.handle(api_request);
+        if (reply.stream) {
+            SseStream events(response);
+            try {
+                reply.stream(events);
+            } catch (...) {
+                ApiReply error = shared_->api.error_reply(path);
+                if (events.started()) {
+                    events.send("error", error.body);
+                } else {
+                    reply = std::move(error);
+                    reply.stream = nullptr;
+                }
+            }
+            if (reply.stream) {
+                if (!events.started()) events.send("done", nlohmann::json::object());
+                return 200;
+            }
+        }
+        // An unread body (refused before it was read, or cut short) leaves the connection
+        // in an unknown state: close it after this reply.
+        if (!body.finished()) response.setKeepAlive(false);
+        for (const auto& [name, value] : reply.headers) response.set(name, value);
+        if (reply.file) {
+            response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
+            try {
+                response.sendFile(reply.file->path.string(), reply.file->content_type);
+                return 200;
+            } catch (const Poco::Exception&) {
+                if (response.sent()) throw;  // the connection broke mid-file
+                send_json(response, 404,
+                          error_body(ErrorCode::not_found, "the file can no longer be read"));
+                return 404;
+            }
+        }
+        send_json(response, reply.status, reply.body);
+        return reply.status;
+    }
+
+    int metrics(HTTPServerRequest& request, HTTPServerResponse& response) {
+        if (!is_read_method(request.getMethod())) {
+            response.set("Allow", "GET, HEAD");
+            send_json(response, 405,
+                      error_body("method_not_allowed",
+                                 request.getMethod() + " is not allowed on /metrics; use GET"));
+            return 405;
+        }
+        std::string text = shared_->metrics.render(shared_->api.scrape());
+        response.set("Cache-Control", "no-store");
+        send_body(response, 200, "text/plain; version=0.0.4; charset=utf-8", text);
+        return 200;
+    }
+
+    // Reads and drops what is left of a body the route did not read (up to a bound), so that
+    // closing the connection does not reset it before the client has read the reply.
+    static void drain(RequestBody& body) {
+        if (body.finished()) return;
+        char buffer[16384];
+        try {
+            constexpr std::int64_t kDrainLimit = std::int64_t(1) << 62;
+            std::int64_t drained = 0;
+            while (drained < (16 << 20)) {
+                std::size_t got = body.read_some(buffer, sizeof buffer, kDrainLimit);
+                if (got == 0) break;
+                drained += static_cast<std::int64_t>(got);
+            }
+        } catch (const std::exception&) {
+        }
     }
 
     int serve_file(HTTPServerRequest& request, HTTPServerResponse& response,
@@ -257,6 +385,10 @@ HttpServer::HttpServer(ServerOptions options, Logger log) {
                     "serve.threads must be from 1 to 1024, not " + std::to_string(options.threads));
     if (options.max_queued < 1)
         throw Error(ErrorCode::invalid_argument, "the connection queue must hold at least one");
+    if (options.receive_timeout_s < 1 || options.max_json_bytes < 1 ||
+        options.max_upload_bytes < 1 || options.upload_wait_s < 0)
+        throw Error(ErrorCode::invalid_argument,
+                    "the receive timeout and the body limits must be at least 1");
     impl_ = std::make_unique<Impl>(options, std::move(log));
     if (!impl_->shared->files.available())
         impl_->log.warn("no web folder: the search page is not served",
@@ -272,7 +404,9 @@ HttpServer::HttpServer(ServerOptions options, Logger log) {
     auto params = Poco::Net::HTTPServerParams::Ptr(new Poco::Net::HTTPServerParams);
     params->setMaxThreads(options.threads);
     params->setMaxQueued(options.max_queued);
-    params->setTimeout(Poco::Timespan(30, 0));
+    // A client that sends nothing for this long is dropped, so a slow or stalled sender cannot
+    // hold a worker; RequestBody also bounds how long a whole body may take.
+    params->setTimeout(Poco::Timespan(options.receive_timeout_s, 0));
     params->setKeepAlive(true);
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));
     // Poco 1.11's dispatcher can miss the wake-up at stop() and sleep out its idle time before
@@ -306,6 +440,9 @@ void HttpServer::stop() {
         impl_->shared->idle.wait_for(lock, std::chrono::seconds(kStopGraceSeconds),
                                      [&] { return impl_->shared->active == 0; });
     }
+    // The running write job stops at its next file and queued ones are cancelled, so a request
+    // waiting for its upload or deletion is answered now.
+    impl_->shared->api.stop();
     impl_->server->stopAll(true);  // close what is left: idle keep-alive and slow clients
     impl_->workers.joinAll();
     impl_->running = false;

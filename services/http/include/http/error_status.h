@@ -2,12 +2,19 @@
 // status, and the body is {"error":{"code":"<error_code_name>","message":"..."}} so clients can
 // branch on the stable code. User errors (is_user_error) map to 4xx, the rest to 5xx.
 //
-// Two codes exist only at the HTTP layer and are not ErrorCodes: "method_not_allowed" (405)
-// and "route_not_found" (404 for an unknown /api/ path). Pure functions; any thread.
+// A few codes exist only at the HTTP layer and are not ErrorCodes (HttpError carries them):
+// "route_not_found" (404, an unknown /api/ path), "method_not_allowed" (405, with Allow),
+// "request_timeout" (408, a body that did not arrive in time), "conflict" (409, e.g.
+// cancelling a finished job), "payload_too_large" (413) and "unsupported_media_type" (415).
+// Pure functions; any thread.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/error.h"
 
@@ -25,5 +32,27 @@ nlohmann::json error_body(std::string_view code, std::string_view message);
 inline nlohmann::json error_body(ErrorCode code, std::string_view message) {
     return error_body(error_code_name(code), message);
 }
+
+// An answer decided at the HTTP layer: a status, one of the codes above, a message and extra
+// headers (Allow, Retry-After...). Thrown by the routes, turned into error_body() replies.
+class HttpError : public std::runtime_error {
+  public:
+    HttpError(int status, std::string code, const std::string& message,
+              std::vector<std::pair<std::string, std::string>> headers = {})
+        : std::runtime_error(message),
+          status_(status),
+          code_(std::move(code)),
+          headers_(std::move(headers)) {}
+    int status() const noexcept { return status_; }
+    const std::string& code() const noexcept { return code_; }
+    const std::vector<std::pair<std::string, std::string>>& headers() const noexcept {
+        return headers_;
+    }
+
+  private:
+    int status_;
+    std::string code_;
+    std::vector<std::pair<std::string, std::string>> headers_;
+};
 
 }  // namespace deskside::http
