@@ -1,227 +1,126 @@
-// Deskside search page: queries GET /api/search as the user types (debounced) or presses
-// Enter, renders the results with the matched terms marked, and shows the index status from
-// GET /api/status. Document text is only ever inserted as text nodes, never as HTML.
-"use strict";
+// Deskside page entry point: a hash router (#/search?q=…, #/doc/ID?passage=P, #/ask,
+// #/upload, #/admin) that shows one view at a time, the global keys ("/" to search, Escape to
+// close a document) and the index status line. Each view lives in its own module under js/.
+import {createAdminView} from './js/admin.js';
+import {collections, getJson} from './js/api.js';
+import {createAskView} from './js/ask.js';
+import {createDocumentView} from './js/document.js';
+import {numbers} from './js/dom.js';
+import {createSearchView} from './js/search.js';
+import {createUploadView} from './js/upload.js';
 
-(function () {
-  const DEBOUNCE_MS = 200;
-  const PAGE_SIZE = 10;
+const TITLES = {
+    search: 'Search',
+    doc: 'Document',
+    ask: 'Ask',
+    upload: 'Upload',
+    admin: 'Admin'
+};
 
-  const form = document.getElementById("search-form");
-  const input = document.getElementById("q");
-  const summary = document.getElementById("summary");
-  const message = document.getElementById("message");
-  const results = document.getElementById("results");
-  const more = document.getElementById("more");
-  const indexStatus = document.getElementById("index-status");
-  const numbers = new Intl.NumberFormat();
+// In-page navigations so far: Escape goes back in history only when there is a page of ours
+// to go back to, otherwise it opens the search.
+let navigations = 0;
 
-  let timer = 0;
-  let inFlight = null;  // AbortController of the search being fetched
-  let current = { query: "", shown: 0, estimated: 0 };
+const views = {
+    search: createSearchView(),
+    doc: createDocumentView({close: closeDocument}),
+    ask: createAskView(),
+    upload: createUploadView(),
+    admin: createAdminView(),
+};
+let current = null;
 
-  const ERROR_LABELS = {
-    query_syntax: "The query could not be read",
-    invalid_argument: "The search request is not valid",
-    not_found: "Not found",
-    busy: "The index is busy, try again in a moment",
-  };
+function parseHash() {
+    const hash = window.location.hash.replace(/^#/, '') || '/search';
+    const question = hash.indexOf('?');
+    const path = question < 0 ? hash : hash.slice(0, question);
+    const params = new URLSearchParams(question < 0 ? '' : hash.slice(question + 1));
+    const parts = path.split('/').filter(Boolean);
+    const name = parts[0] in views ? parts[0] : 'search';
+    return {name, args: parts.slice(1).map(decodeURIComponent), params};
+}
 
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  // The snippet as text nodes with <mark> around each highlight. Highlights are [start, end)
-  // offsets in Unicode code points; Array.from splits a string into code points.
-  function snippetFragment(snippet, highlights) {
-    const chars = Array.from(snippet || "");
-    const spans = (Array.isArray(highlights) ? highlights : [])
-      .filter((h) => Array.isArray(h) && Number.isInteger(h[0]) && Number.isInteger(h[1]))
-      .sort((a, b) => a[0] - b[0]);
-    const fragment = document.createDocumentFragment();
-    let position = 0;
-    for (const [start, end] of spans) {
-      const from = Math.max(start, position);
-      const to = Math.min(end, chars.length);
-      if (to <= from) continue;
-      if (from > position) fragment.append(chars.slice(position, from).join(""));
-      fragment.append(element("mark", "", chars.slice(from, to).join("")));
-      position = to;
+function route() {
+    const {name, args, params} = parseHash();
+    if (current && current !== name) {
+        views[current].leave();
+        document.getElementById('view-' + current).hidden = true;
     }
-    if (position < chars.length) fragment.append(chars.slice(position).join(""));
-    return fragment;
-  }
-
-  function baseName(path) {
-    const parts = String(path || "").split(/[\\/]/);
-    return parts[parts.length - 1];
-  }
-
-  function renderHit(hit) {
-    const item = element("li", "result");
-    item.append(element("h2", "result-title", hit.title || baseName(hit.path) || "(untitled)"));
-
-    const meta = element("p", "result-meta");
-    meta.append(element("span", "result-path", hit.path || ""));
-    const details = [];
-    if (hit.page !== null && hit.page !== undefined) details.push("page " + hit.page);
-    if (hit.heading) details.push(hit.heading);
-    if (hit.type) details.push(hit.type);
-    if (hit.date) details.push(hit.date);
-    if (typeof hit.score === "number") details.push("score " + hit.score.toFixed(2));
-    for (const detail of details) meta.append(element("span", "result-detail", detail));
-    item.append(meta);
-
-    const snippet = element("p", "result-snippet");
-    snippet.append(snippetFragment(hit.snippet, hit.highlights));
-    item.append(snippet);
-    return item;
-  }
-
-  function showMessage(text, kind) {
-    message.textContent = "";
-    message.className = "message" + (kind ? " message-" + kind : "");
-    message.hidden = !text;
-    if (text) message.append(text);
-  }
-
-  function clearResults() {
-    results.replaceChildren();
-    summary.textContent = "";
-    more.hidden = true;
-    showMessage("");
-    current = { query: "", shown: 0, estimated: 0 };
-  }
-
-  function updateSummary(data) {
-    const shown = current.shown;
-    const about = numbers.format(data.estimated_matches);
-    const ms = typeof data.elapsed_ms === "number" ? data.elapsed_ms.toFixed(1) : "?";
-    summary.textContent = shown === 0 ? "" :
-      `Results 1–${numbers.format(shown)} of about ${about} matching passages (${ms} ms)`;
-  }
-
-  function remember(query) {
-    const url = new URL(window.location.href);
-    if (query) url.searchParams.set("q", query);
-    else url.searchParams.delete("q");
-    window.history.replaceState(null, "", url);
-  }
-
-  async function search(query, offset) {
-    if (inFlight) inFlight.abort();
-    const controller = new AbortController();
-    inFlight = controller;
-    const params = new URLSearchParams({ q: query, limit: String(PAGE_SIZE), offset: String(offset) });
-    results.setAttribute("aria-busy", "true");
-    try {
-      const response = await fetch("/api/search?" + params.toString(), {
-        signal: controller.signal,
-        headers: { Accept: "application/json" },
-      });
-      let data = null;
-      try {
-        data = await response.json();
-      } catch (e) {
-        data = null;
-      }
-      if (controller !== inFlight) return;
-      if (!response.ok) {
-        const error = (data && data.error) || {};
-        const label = ERROR_LABELS[error.code] || `Search failed (HTTP ${response.status})`;
-        if (offset === 0) clearResults();
-        showMessage(error.message ? `${label}: ${error.message}` : label, "error");
-        return;
-      }
-      if (offset === 0) {
-        results.replaceChildren();
-        current = { query, shown: 0, estimated: data.estimated_matches };
-      }
-      showMessage("");
-      const hits = Array.isArray(data.results) ? data.results : [];
-      for (const hit of hits) results.append(renderHit(hit));
-      current.shown += hits.length;
-      updateSummary(data);
-      if (current.shown === 0) {
-        showMessage(`No results for “${query}”. Check the spelling, use fewer words, ` +
-                    "or join alternatives with OR.", "empty");
-      }
-      more.hidden = hits.length < PAGE_SIZE || current.shown >= data.estimated_matches;
-    } catch (e) {
-      if (e.name === "AbortError") return;
-      if (offset === 0) clearResults();
-      showMessage("Cannot reach the Deskside service. Check that it is running.", "error");
-    } finally {
-      if (controller === inFlight) {
-        inFlight = null;
-        results.removeAttribute("aria-busy");
-      }
+    const section = document.getElementById('view-' + name);
+    const entering = current !== name;
+    section.hidden = false;
+    current = name;
+    for (const link of document.querySelectorAll('.nav a')) {
+        const active = link.dataset.route === (name === 'doc' ? 'search' : name);
+        if (active)
+            link.setAttribute('aria-current', 'page');
+        else
+            link.removeAttribute('aria-current');
     }
-  }
+    document.title = TITLES[name] + ' · Deskside';
+    views[name].enter(args, params, entering);
+}
 
-  function runNow() {
-    window.clearTimeout(timer);
-    const query = input.value.trim();
-    remember(query);
-    if (!query) {
-      if (inFlight) inFlight.abort();
-      clearResults();
-      return;
-    }
-    search(query, 0);
-  }
+function closeDocument() {
+    if (navigations > 0)
+        window.history.back();
+    else
+        window.location.hash = '#/search';
+}
 
-  input.addEventListener("input", () => {
-    window.clearTimeout(timer);
-    timer = window.setTimeout(runNow, DEBOUNCE_MS);
-  });
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && input.value) {
-      input.value = "";
-      runNow();
-    }
-  });
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    runNow();
-  });
-  more.addEventListener("click", () => {
-    if (current.query) search(current.query, current.shown);
-  });
-  document.addEventListener("keydown", (event) => {
+window.addEventListener('hashchange', () => {
+    navigations += 1;
+    route();
+});
+
+document.addEventListener('keydown', (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
-    const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement;
-    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
-      event.preventDefault();
-      input.focus();
-      input.select();
+    const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement ||
+        target instanceof HTMLSelectElement ||
+        (target instanceof HTMLElement && target.isContentEditable);
+    if (event.key === '/' && !typing) {
+        event.preventDefault();
+        if (current !== 'search') window.location.hash = '#/search';
+        const input = document.getElementById('q');
+        input.focus();
+        input.select();
+    } else if (event.key === 'Escape' && current === 'doc') {
+        event.preventDefault();
+        closeDocument();
     }
-  });
+});
 
-  async function loadStatus() {
+const statusLine = document.getElementById('index-status');
+async function loadStatus() {
     try {
-      const response = await fetch("/api/status", { headers: { Accept: "application/json" } });
-      const data = await response.json();
-      if (!response.ok) throw new Error((data.error && data.error.message) || response.statusText);
-      let text = `${numbers.format(data.documents)} documents · ` +
-                 `${numbers.format(data.passages)} passages · ${numbers.format(data.failed)} failed`;
-      if (data.failed > 0) text += " (deskside status --errors lists them)";
-      indexStatus.textContent = text;
+        const data = await getJson('/api/status');
+        let text = `${numbers.format(data.documents)} documents · ` +
+            `${numbers.format(data.passages)} passages · ${numbers.format(data.failed)} failed`;
+        if (data.unfinished) text += ` · ${numbers.format(data.unfinished)} unfinished`;
+        statusLine.textContent = text;
     } catch (e) {
-      indexStatus.textContent = "Index status unavailable.";
+        statusLine.textContent = 'Index status unavailable.';
     }
-  }
+}
 
-  const initial = new URLSearchParams(window.location.search).get("q");
-  if (initial) {
-    input.value = initial;
-    runNow();
-  }
-  loadStatus();
-  window.setInterval(() => {
-    if (document.visibilityState === "visible") loadStatus();
-  }, 60000);
-})();
+// The old page kept its query in ?q=; keep such links working.
+const legacy = new URLSearchParams(window.location.search).get('q');
+if (legacy && !window.location.hash) {
+    window.history.replaceState(null, '', '/#/search?' + new URLSearchParams({q: legacy}));
+}
+route();
+loadStatus();
+// After an upload or a re-index: new counts, and maybe a new collection for the filters.
+window.addEventListener('deskside:indexed', () => {
+    loadStatus();
+    collections(true);
+});
+// The skip link must not become a route: it only moves the focus to the content.
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+    event.preventDefault();
+    document.getElementById('main').focus();
+});
+window.setInterval(() => {
+    if (document.visibilityState === 'visible') loadStatus();
+}, 30000);
