@@ -191,7 +191,6 @@ struct HybridSearcher::State {
         hit.heading = p.heading;
         hit.char_start = p.char_start;
         hit.char_end = p.char_end;
-        hit.snippet = leading_snippet(p.text);
         return hit;
     }
 };
@@ -229,7 +228,7 @@ SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mo
         candidates.limit = options.depth;
         candidates.per_document = 0;  // fusion applies the per-document limit
         try {
-            SearchResults keyword = state_->keyword.search(candidates);
+            SearchResults keyword = state_->keyword.search(candidates, /*with_snippets=*/false);
             results.parsed_query = keyword.parsed_query;
             for (auto& hit : keyword.hits) {
                 keyword_arm.push_back({hit.passage_id, hit.document_id, hit.score});
@@ -251,6 +250,31 @@ SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mo
     for (const ArmHit& hit : vector_arm) cosine_of.emplace(hit.passage_id, hit.score);
     results.estimated_matches = fused.size();
 
+    // Snippets only for the page shown, marked with the keyword query's terms wherever they
+    // occur (vector-only hits too); a passage without any of them starts at its beginning.
+    std::vector<std::int64_t> page_ids;
+    for (std::size_t i = static_cast<std::size_t>(std::max(0, request.offset));
+         i < fused.size() && page_ids.size() < static_cast<std::size_t>(std::max(0, request.limit));
+         ++i)
+        page_ids.push_back(fused[i].passage_id);
+    std::unordered_map<std::int64_t, std::string> text_of;
+    for (auto& passage : state_->catalog.get_passages(page_ids))
+        text_of.emplace(passage.id, std::move(passage.text));
+    auto fill_snippet = [&](SearchHit& hit) {
+        auto text = text_of.find(hit.passage_id);
+        if (text == text_of.end()) return;
+        if (mode == SearchMode::hybrid && !keyword_arm.empty()) {
+            if (auto marked = state_->keyword.snippet_of_last_search(text->second);
+                marked && !marked->highlights.empty()) {
+                hit.snippet = std::move(marked->text);
+                hit.highlights = std::move(marked->highlights);
+                return;
+            }
+        }
+        hit.snippet = leading_snippet(text->second);
+        hit.highlights.clear();
+    };
+
     int rank = request.offset;
     for (std::size_t i = static_cast<std::size_t>(std::max(0, request.offset));
          i < fused.size() && static_cast<int>(results.hits.size()) < request.limit; ++i) {
@@ -260,6 +284,7 @@ SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mo
         else
             hit = state_->hit_from_catalog(fused[i].passage_id);
         if (!hit) continue;
+        fill_snippet(*hit);
         hit->rank = ++rank;
         // Vector mode shows the cosine itself: comparable across queries, unlike a fused score.
         hit->score =

@@ -42,6 +42,16 @@ struct KeywordSearcher::State {
     std::string language;
     Xapian::Stem stemmer;
     std::unique_ptr<Xapian::SimpleStopper> stopper;
+    std::optional<Xapian::MSet> last_mset;  // for snippet_of_last_search()
+
+    PlainSnippet snippet(const Xapian::MSet& mset, const std::string& text) const {
+        std::string marked =
+            mset.snippet(text, kSnippetBytes, stemmer,
+                         Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE |
+                             Xapian::MSet::SNIPPET_CJK_NGRAM,
+                         std::string(1, kHighlightStart), std::string(1, kHighlightEnd), "…");
+        return unmark_snippet(marked);
+    }
 };
 
 KeywordSearcher::KeywordSearcher(const store::DataDir& dir) {
@@ -52,7 +62,8 @@ KeywordSearcher::KeywordSearcher(const store::DataDir& dir) {
 KeywordSearcher::~KeywordSearcher() = default;
 KeywordSearcher::KeywordSearcher(KeywordSearcher&&) noexcept = default;
 
-SearchResults KeywordSearcher::search(const SearchRequest& request) {
+SearchResults KeywordSearcher::search(const SearchRequest& request, bool with_snippets) {
+    state_->last_mset.reset();
     const auto started = std::chrono::steady_clock::now();
     if (request.limit < 0 || request.offset < 0)
         throw Error(ErrorCode::invalid_argument, "limit and offset must not be negative");
@@ -168,16 +179,14 @@ SearchResults KeywordSearcher::search(const SearchRequest& request) {
                 hit.heading = passage->second.heading;
                 hit.char_start = passage->second.char_start;
                 hit.char_end = passage->second.char_end;
-                std::string marked = mset.snippet(
-                    passage->second.text, kSnippetBytes, state_->stemmer,
-                    Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE |
-                        Xapian::MSet::SNIPPET_CJK_NGRAM,
-                    std::string(1, kHighlightStart), std::string(1, kHighlightEnd), "…");
-                PlainSnippet plain = unmark_snippet(marked);
-                hit.snippet = std::move(plain.text);
-                hit.highlights = std::move(plain.highlights);
+                if (with_snippets) {
+                    PlainSnippet plain = state_->snippet(mset, passage->second.text);
+                    hit.snippet = std::move(plain.text);
+                    hit.highlights = std::move(plain.highlights);
+                }
                 results.hits.push_back(std::move(hit));
             }
+            state_->last_mset = std::move(mset);
             break;
         } catch (const Xapian::DatabaseModifiedError&) {
             // A writer committed twice while we read: reopen and run again.
@@ -191,6 +200,15 @@ SearchResults KeywordSearcher::search(const SearchRequest& request) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
     return results;
+}
+
+std::optional<PlainSnippet> KeywordSearcher::snippet_of_last_search(const std::string& text) const {
+    if (!state_->last_mset) return std::nullopt;
+    try {
+        return state_->snippet(*state_->last_mset, text);
+    } catch (const Xapian::Error&) {
+        return std::nullopt;  // the database moved on under the MSet: the caller falls back
+    }
 }
 
 }  // namespace deskside::retriever

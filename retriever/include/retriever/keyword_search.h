@@ -10,8 +10,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "retriever/search_types.h"
+#include "retriever/snippet.h"
 #include "store/data_dir.h"
 
 namespace deskside::retriever {
@@ -23,7 +26,14 @@ class KeywordSearcher {
     ~KeywordSearcher();
     KeywordSearcher(KeywordSearcher&&) noexcept;
 
-    SearchResults search(const SearchRequest& request);
+    // with_snippets = false leaves every hit's snippet empty: hybrid search asks for 100
+    // candidates and shows ten, and a snippet costs more than the ranking itself. It marks the
+    // ten it shows with snippet_of_last_search() afterwards.
+    SearchResults search(const SearchRequest& request, bool with_snippets = true);
+
+    // A snippet of `text` (a passage's full text) centred on the terms of the last search()'s
+    // query, with them marked, as search() makes them; nullopt before any search.
+    std::optional<PlainSnippet> snippet_of_last_search(const std::string& text) const;
 
   private:
     struct State;
