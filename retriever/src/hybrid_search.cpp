@@ -177,7 +177,7 @@ struct HybridSearcher::State {
         if (passages.empty()) return std::nullopt;
         const store::PassageRecord& p = passages.front();
         auto document = catalog.get_document(p.document_id);
-        if (!document) return std::nullopt;
+        if (!document || document->state != store::DocumentState::indexed) return std::nullopt;
         SearchHit hit;
         hit.passage_id = p.id;
         hit.document_id = p.document_id;
@@ -221,7 +221,6 @@ SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mo
     results.query = request.query;
 
     std::vector<ArmHit> keyword_arm;
-    std::unordered_map<std::int64_t, SearchHit> keyword_hits;
     if (mode == SearchMode::hybrid) {
         SearchRequest candidates = request;
         candidates.offset = 0;
@@ -230,10 +229,8 @@ SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mo
         try {
             SearchResults keyword = state_->keyword.search(candidates, /*with_snippets=*/false);
             results.parsed_query = keyword.parsed_query;
-            for (auto& hit : keyword.hits) {
+            for (const auto& hit : keyword.hits)
                 keyword_arm.push_back({hit.passage_id, hit.document_id, hit.score});
-                keyword_hits.emplace(hit.passage_id, std::move(hit));
-            }
         } catch (const Error& e) {
             // A question of only common words has no keyword arm; the vector arm still answers.
             // A query that does not parse is still the user's to fix.
@@ -278,11 +275,7 @@ SearchResults HybridSearcher::search(const SearchRequest& request, SearchMode mo
     int rank = request.offset;
     for (std::size_t i = static_cast<std::size_t>(std::max(0, request.offset));
          i < fused.size() && static_cast<int>(results.hits.size()) < request.limit; ++i) {
-        std::optional<SearchHit> hit;
-        if (auto it = keyword_hits.find(fused[i].passage_id); it != keyword_hits.end())
-            hit = it->second;
-        else
-            hit = state_->hit_from_catalog(fused[i].passage_id);
+        std::optional<SearchHit> hit = state_->hit_from_catalog(fused[i].passage_id);
         if (!hit) continue;
         fill_snippet(*hit);
         hit->rank = ++rank;

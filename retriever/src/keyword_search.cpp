@@ -145,6 +145,23 @@ SearchResults KeywordSearcher::search(const SearchRequest& request, bool with_sn
                                                  static_cast<Xapian::doccount>(request.limit), 100);
             results.estimated_matches = mset.get_matches_estimated();
 
+            results.hits.clear();
+            if (!with_snippets) {
+                // Candidates for fusion: the ranking alone, read from the index. The caller
+                // looks up the few it shows in the catalog (and skips any not yet committed).
+                int rank = request.offset;
+                for (auto it = mset.begin(); it != mset.end(); ++it) {
+                    SearchHit hit;
+                    hit.rank = ++rank;
+                    hit.score = it.get_weight();
+                    hit.passage_id = *it;
+                    hit.document_id = static_cast<std::int64_t>(Xapian::sortable_unserialise(
+                        it.get_document().get_value(KeywordSchema::document_slot)));
+                    results.hits.push_back(std::move(hit));
+                }
+                state_->last_mset = std::move(mset);
+                break;
+            }
             std::vector<std::int64_t> passage_ids;
             for (auto it = mset.begin(); it != mset.end(); ++it) passage_ids.push_back(*it);
             std::map<std::int64_t, store::PassageRecord> passages;

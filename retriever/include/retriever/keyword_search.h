@@ -26,9 +26,10 @@ class KeywordSearcher {
     ~KeywordSearcher();
     KeywordSearcher(KeywordSearcher&&) noexcept;
 
-    // with_snippets = false leaves every hit's snippet empty: hybrid search asks for 100
-    // candidates and shows ten, and a snippet costs more than the ranking itself. It marks the
-    // ten it shows with snippet_of_last_search() afterwards.
+    // with_snippets = false returns the ranking alone (rank, score, passage and document ids;
+    // no catalog lookups, no snippets), possibly including passages of a run not yet committed:
+    // hybrid search asks for 100 candidates and shows ten, looks those up in the catalog and
+    // marks them with snippet_of_last_search().
     SearchResults search(const SearchRequest& request, bool with_snippets = true);
 
     // A snippet of `text` (a passage's full text) centred on the terms of the last search()'s
