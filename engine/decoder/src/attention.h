@@ -1,0 +1,39 @@
+// Causal self-attention of the new tokens of each sequence over its KV cache, GQA-aware (a KV
+// head serves n_head / n_head_kv query heads). Per entry:
+//   few new tokens (decode)  per query row and KV head: scores by dot products with the
+//                            cached K rows, softmax, weighted sum of the V rows;
+//   many (prefill)           per KV head and chunk of queries: S = Q K^T and O = P V through
+//                            the GEMM tile (K and V converted to F32 panels once per chunk).
+// Both round Q to F16 first when the cache is F16, as ggml's flash attention does.
+// Called from the forward thread; runs its tasks on the pool; scratch is per worker.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "aligned_buffer.h"
+#include "decoder/decoder_model.h"
+#include "kernels.h"
+#include "sequence_state.h"
+#include "thread_pool.h"
+
+namespace deskside::decoder::detail {
+
+struct AttentionEntry {
+    const SequenceState* sequence = nullptr;  // K/V of positions 0..first_position+rows-1 filled
+    int first_row = 0;                        // row of the entry's first token in q / out
+    int rows = 0;                             // its new tokens
+    int first_position = 0;                   // position of its first new token
+};
+
+struct AttentionScratch {
+    AlignedBuffer<float> q, scores, packed_q, packed_p, panel, out;
+};
+
+// out[row][h * head_dim ..] for every new token row and query head h; q [rows x q_dim] after
+// RoPE (row stride q_dim), out likewise.
+void attention(ThreadPool& pool, const Kernels& kernels, const DecoderConfig& config, int layer,
+               std::span<const AttentionEntry> entries, const float* q, float* out,
+               std::vector<AttentionScratch>& scratch);
+
+}  // namespace deskside::decoder::detail

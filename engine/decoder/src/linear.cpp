@@ -1,0 +1,177 @@
+#include "linear.h"
+
+#include <algorithm>
+
+#include "gguf/tensor_types.h"
+
+namespace deskside::decoder::detail {
+namespace {
+
+// Output rows per matrix-vector task: enough to amortise the hand-out, small enough that the
+// last tasks balance.
+constexpr std::int64_t kRowsPerTask = 16;
+// Input rows up to which a quantised weight row is dotted once per input row.
+constexpr std::int64_t kDirectDotRows = 8;
+
+std::int64_t round_up(std::int64_t v, std::int64_t m) {
+    return (v + m - 1) / m * m;
+}
+
+// Dequantises weight rows [n0, n0 + cols) into `rows` (cols x K, row-major), then transposes
+// them into the panel (K x 32, zero columns past `cols`).
+void fill_panel(const Kernels& kernels, const Matrix& w, std::int64_t n0, int cols, float* panel,
+                float* rows) {
+    const std::int64_t depth = w.cols;
+    if (w.type == gguf::TensorType::F32) {
+        kernels.fill_panel(reinterpret_cast<const float*>(w.row(n0)), depth, cols, depth, panel);
+        return;
+    }
+    for (int j = 0; j < cols; ++j) {
+        float* dst = rows + j * depth;
+        if (w.type == gguf::TensorType::F16) {
+            kernels.f16_to_f32(reinterpret_cast<const std::uint16_t*>(w.row(n0 + j)), dst, depth);
+        } else {
+            gguf::dequantize_row(w.type, w.row(n0 + j), dst, depth);
+        }
+    }
+    kernels.fill_panel(rows, depth, cols, depth, panel);
+}
+
+}  // namespace
+
+void pack_rows(const Kernels& kernels, const float* x, std::int64_t ldx, std::int64_t rows,
+               std::int64_t depth, float* packed) {
+    for (std::int64_t b = 0; b < rows; b += kTileRows)
+        kernels.pack_block(x + b * ldx, ldx,
+                           static_cast<int>(std::min<std::int64_t>(kTileRows, rows - b)), depth,
+                           packed + b * depth);
+}
+
+void linear(ThreadPool& pool, const Kernels& kernels, const float* x, std::int64_t rows,
+            std::int64_t ldx, std::int64_t cols, std::span<const LinearOp> ops,
+            LinearScratch& scratch) {
+    // Round the input once per rounding kind among the ops (Q/K/V of a Q4_K_M file may mix
+    // Q4_K, Q6_K and Q5_0: two kinds).
+    Rounding kinds[kMaxLinearOps];
+    int n_kinds = 0;
+    int kind_of[kMaxLinearOps];
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const Rounding r = rounding_for(ops[i].w->type);
+        int k = 0;
+        while (k < n_kinds && kinds[k] != r) ++k;
+        if (k == n_kinds) kinds[n_kinds++] = r;
+        kind_of[i] = k;
+    }
+
+    const bool gemm = rows >= kGemmMinRows;
+    std::int64_t outputs = 0;
+    for (const LinearOp& op : ops) outputs += op.w->rows;
+    const bool parallel = rows * cols * outputs >= kParallelWork;
+    const std::int64_t ld = cols;  // rounded rows are packed tightly
+    for (int k = 0; k < n_kinds; ++k) {
+        scratch.rounded[k].resize_discard(static_cast<std::size_t>(rows * ld));
+        float* dst = scratch.rounded[k].data();
+        const Rounding r = kinds[k];
+        auto round_row = [&](std::int64_t m) {
+            round_activation(kernels, r, x + m * ldx, dst + m * ld, cols);
+        };
+        if (rows >= 32) {
+            pool.run(
+                rows, [&](std::int64_t m, int) { round_row(m); }, parallel);
+        } else {
+            for (std::int64_t m = 0; m < rows; ++m) round_row(m);
+        }
+        if (gemm) {
+            scratch.packed[k].resize_discard(
+                static_cast<std::size_t>(round_up(rows, kTileRows) * cols));
+            float* packed = scratch.packed[k].data();
+            const std::int64_t blocks = (rows + kTileRows - 1) / kTileRows;
+            pool.run(
+                blocks,
+                [&](std::int64_t b, int) {
+                    pack_rows(kernels, dst + b * kTileRows * ld, ld,
+                              std::min<std::int64_t>(kTileRows, rows - b * kTileRows), cols,
+                              packed + b * kTileRows * cols);
+                },
+                parallel);
+        }
+    }
+
+    const auto workers = static_cast<std::size_t>(pool.threads());
+    if (scratch.row.size() < workers) scratch.row.resize(workers);
+    for (auto& r : scratch.row) r.resize_discard(static_cast<std::size_t>(cols) + 16);
+
+    if (!gemm) {
+        // Task list: (op, first output row).
+        std::vector<std::int64_t> first_task(ops.size() + 1, 0);
+        for (std::size_t i = 0; i < ops.size(); ++i)
+            first_task[i + 1] = first_task[i] + (ops[i].w->rows + kRowsPerTask - 1) / kRowsPerTask;
+        pool.run(
+            first_task.back(),
+            [&](std::int64_t task, int worker) {
+                std::size_t op = 0;
+                while (first_task[op + 1] <= task) ++op;
+                const Matrix& w = *ops[op].w;
+                const std::int64_t r0 = (task - first_task[op]) * kRowsPerTask;
+                const std::int64_t r1 = std::min(w.rows, r0 + kRowsPerTask);
+                const float* in = scratch.rounded[kind_of[op]].data();
+                // One input row, or a few with a quantised weight (whose scalar dequantisation
+                // costs more than a few SIMD dots): dot the stored row directly.
+                const bool quantised =
+                    w.type != gguf::TensorType::F32 && w.type != gguf::TensorType::F16;
+                if (rows == 1 || (quantised && rows <= kDirectDotRows)) {
+                    for (std::int64_t m = 0; m < rows; ++m)
+                        for (std::int64_t r = r0; r < r1; ++r)
+                            ops[op].y[m * ops[op].ldy + r] =
+                                dot_weight_row(kernels, w.type, w.row(r), in + m * ld, cols);
+                    return;
+                }
+                // Several input rows (batched decode): each weight row is decoded once into F32
+                // (in L1) and dotted with every input row, so the weights are read once.
+                float* row = scratch.row[static_cast<std::size_t>(worker)].data();
+                for (std::int64_t r = r0; r < r1; ++r) {
+                    const float* values = row;
+                    if (w.type == gguf::TensorType::F32) {
+                        values = reinterpret_cast<const float*>(w.row(r));
+                    } else if (w.type == gguf::TensorType::F16) {
+                        kernels.f16_to_f32(reinterpret_cast<const std::uint16_t*>(w.row(r)), row,
+                                           cols);
+                    } else {
+                        gguf::dequantize_row(w.type, w.row(r), row, cols);
+                    }
+                    for (std::int64_t m = 0; m < rows; ++m)
+                        ops[op].y[m * ops[op].ldy + r] = kernels.dot_f32(values, in + m * ld, cols);
+                }
+            },
+            parallel);
+        return;
+    }
+
+    if (scratch.panel.size() < workers) scratch.panel.resize(workers);
+    for (auto& p : scratch.panel) p.resize_discard(static_cast<std::size_t>(cols * kPanelCols));
+    if (scratch.rows.size() < workers) scratch.rows.resize(workers);
+    for (auto& r : scratch.rows) r.resize_discard(static_cast<std::size_t>(cols * kPanelCols));
+    std::vector<std::int64_t> first_task(ops.size() + 1, 0);
+    for (std::size_t i = 0; i < ops.size(); ++i)
+        first_task[i + 1] = first_task[i] + (ops[i].w->rows + kPanelCols - 1) / kPanelCols;
+    pool.run(
+        first_task.back(),
+        [&](std::int64_t task, int worker) {
+            std::size_t op = 0;
+            while (first_task[op + 1] <= task) ++op;
+            const Matrix& w = *ops[op].w;
+            const std::int64_t n0 = (task - first_task[op]) * kPanelCols;
+            const int n = static_cast<int>(std::min<std::int64_t>(kPanelCols, w.rows - n0));
+            float* panel = scratch.panel[worker].data();
+            fill_panel(kernels, w, n0, n, panel, scratch.rows[worker].data());
+            const float* packed = scratch.packed[kind_of[op]].data();
+            for (std::int64_t b = 0; b < rows; b += kTileRows) {
+                kernels.gemm_tile(packed + b * cols, panel, cols, ops[op].y + b * ops[op].ldy + n0,
+                                  ops[op].ldy,
+                                  static_cast<int>(std::min<std::int64_t>(kTileRows, rows - b)), n);
+            }
+        },
+        parallel);
+}
+
+}  // namespace deskside::decoder::detail
