@@ -13,7 +13,7 @@
 namespace deskside::embed {
 
 struct EmbedderIdentity {
-    std::string kind;   // "gguf" or "lsa"
+    std::string kind;   // "gguf", "lsa" or "openai"
     std::string name;   // model file name, or "lsa"
     std::string hash;   // hex digest of the model file / of the fitted LSA model
     int dimension = 0;
