@@ -27,7 +27,7 @@ packages=(
   libpoppler-cpp-dev poppler-data libtesseract-dev libleptonica-dev tesseract-ocr-eng
   libzip-dev libgmime-3.0-dev libgsf-1-dev
   antiword catdoc
-  libopenblas-dev liblapacke-dev libhnswlib-dev libicu-dev
+  libopenblas-dev liblapacke-dev libhnswlib-dev libicu-dev libssl-dev
 )
 for arg in "$@"; do
   case "$arg" in

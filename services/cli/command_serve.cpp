@@ -103,6 +103,15 @@ int command_serve(CommandContext& context) {
     options.index = index_options(settings);
     // The model is opened once and shared by every request (it bounds its own queue).
     options.generator = answer::open_text_generator(llm_config(settings));
+    // /v1/embeddings serves the query embedder of this data directory's vectors; a data
+    // directory without vectors (or with another model's) serves no embeddings, and says so.
+    if (options.embedding.enabled) {
+        try {
+            options.embedder = vectors::open_query_embedder(dir, options.embedding);
+        } catch (const Error& e) {
+            context.log.warn("no /v1/embeddings", {{"message", e.what()}});
+        }
+    }
 
     // Each HTTP worker runs its own small BLAS calls (a query's exact vector scan); OpenBLAS's
     // own threads would serialise concurrent callers on its lock: measured with

@@ -1,5 +1,6 @@
 // deskside: the command-line entry point. Parses the invocation, dispatches to a subcommand,
 // and maps errors to a message on stderr and an exit status (see cli/commands.h).
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -136,7 +137,14 @@ The prompt is tokenised with BOS as the GGUF says.
 )"},
     {"serve", R"(Usage: deskside serve [--listen HOST:PORT]
 
-Serves the intranet search page and the JSON API (GET /api/search, /api/status, /api/health).
+Serves the intranet page and the JSON API of the data directory (docs/api.md):
+  /api/search, /api/ask (answers, streamed as Server-Sent Events), /api/documents (view,
+  original file, upload, delete), /api/jobs (background re-index with progress and cancel),
+  /api/collections, /api/status, /api/health, /metrics (Prometheus), and the OpenAI-compatible
+  /v1/chat/completions, /v1/embeddings and /v1/models for the office's other tools.
+Answers come from llm.backend (extractive by default; local GGUF decoder; OpenAI-compatible
+server). Uploads and re-index jobs are written by one writer thread, in order. Stops cleanly on
+SIGINT or SIGTERM.
 )"},
 };
 
@@ -156,6 +164,9 @@ int main(int argc, char** argv) {
                 memory_limit_mb = std::atoll(argv[i] + 18);
         return ingest::run_extraction_worker(memory_limit_mb);
     }
+    // A server that hangs up while a request is being written (the OpenAI-compatible client, a
+    // closed pipe) must be an error on that call, not the end of the process.
+    std::signal(SIGPIPE, SIG_IGN);
     try {
         cli::Invocation invocation = cli::parse_invocation(argc, argv);
         const std::string& command = invocation.command;

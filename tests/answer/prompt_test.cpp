@@ -7,6 +7,7 @@
 #include "answer/grounded_answerer.h"
 #include "base/error.h"
 #include "scripted_generator.h"
+#include "test_support.h"
 
 namespace deskside::answer {
 namespace {
@@ -159,11 +160,35 @@ TEST(OpenTextGenerator, IncompleteSettingsAreNamed) {
     EXPECT_NE(message_of(other).find("llm.backend"), std::string::npos);
 }
 
-TEST(OpenTextGenerator, BackendsNotBuiltInAreUnsupported) {
+TEST(OpenTextGenerator, LocalOpensTheGgufDecoderAndRefusesAMissingFile) {
     LlmConfig local;
     local.backend = "local";
-    local.model = "/models/qwen.gguf";
-    EXPECT_EQ(code_of(local), ErrorCode::unsupported);
+    local.model = "/nonexistent/qwen.gguf";
+    local.context = 512;
+    local.parallel = 1;
+    local.max_queue = 2;
+    EXPECT_EQ(code_of(local), ErrorCode::not_found);
+    EXPECT_NE(message_of(local).find("/nonexistent/qwen.gguf"), std::string::npos);
+    local.model = (testing::shared_dir() / "models" / "stories260K.gguf").string();
+    auto generator = open_text_generator(local);
+    ASSERT_NE(generator, nullptr);
+    EXPECT_NE(generator->model_name().find("stories260K"), std::string::npos);
+    EXPECT_EQ(generator->context_tokens(), 512);
+}
+
+TEST(OpenTextGenerator, OpenAiBuildsAClientForTheServer) {
+    LlmConfig openai;
+    openai.backend = "openai";
+    openai.url = "http://127.0.0.1:9/v1";  // nothing listens: the context probe gives up
+    openai.remote_model = "qwen2.5:7b";
+    openai.context = 8192;
+    openai.timeout_s = 5;
+    openai.parallel = 2;
+    openai.max_queue = 4;
+    auto generator = open_text_generator(openai);
+    ASSERT_NE(generator, nullptr);
+    EXPECT_EQ(generator->model_name(), "qwen2.5:7b");
+    EXPECT_EQ(generator->context_tokens(), 8192);
 }
 
 }  // namespace

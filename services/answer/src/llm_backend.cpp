@@ -1,10 +1,11 @@
-// open_text_generator: llm.* settings -> the TextGenerator that writes answers. Kept apart so
-// the local decoder (engine/generation) and the OpenAI-compatible client (engine/openai_client)
-// can be wired in here as their libraries land, without touching the answerer.
+// open_text_generator: llm.* settings -> the TextGenerator that writes answers: the local
+// decoder (engine/generation) or the OpenAI-compatible client (engine/openai_client).
 #include <string>
 
 #include "answer/grounded_answerer.h"
 #include "base/error.h"
+#include "generation/local_generator.h"
+#include "openai_client/openai_client.h"
 
 namespace deskside::answer {
 
@@ -24,9 +25,13 @@ std::shared_ptr<llm::TextGenerator> open_text_generator(const LlmConfig& config)
         require_positive(config.parallel, "llm.parallel");
         if (config.threads < 0)
             throw Error(ErrorCode::invalid_argument, "llm.threads must not be negative");
-        throw Error(ErrorCode::unsupported,
-                    "llm.backend=local needs the decoder (not built yet); use "
-                    "llm.backend=extractive for now");
+        generation::LocalGeneratorOptions options;
+        options.model_path = config.model;
+        options.threads = config.threads;
+        options.context = config.context;
+        options.parallel = config.parallel;
+        options.max_queue = config.max_queue;
+        return generation::open_local_generator(options);
     }
     if (config.backend == "openai") {
         if (config.url.empty())
@@ -39,9 +44,15 @@ std::shared_ptr<llm::TextGenerator> open_text_generator(const LlmConfig& config)
                         "serves");
         require_positive(config.timeout_s, "llm.timeout_s");
         require_positive(config.parallel, "llm.parallel");
-        throw Error(ErrorCode::unsupported,
-                    "llm.backend=openai needs the OpenAI-compatible client (not built yet); use "
-                    "llm.backend=extractive for now");
+        openai_client::OpenAiClientOptions options;
+        options.server.base_url = config.url;
+        options.server.model = config.remote_model;
+        options.server.api_key = config.api_key;
+        options.server.timeout = std::chrono::seconds(config.timeout_s);
+        options.server.max_concurrent = config.parallel;
+        options.server.max_queue = config.max_queue;
+        options.context_tokens = config.context;
+        return std::make_shared<openai_client::OpenAiClient>(options);
     }
     throw Error(ErrorCode::invalid_argument,
                 "llm.backend must be extractive, local or openai, not '" + config.backend + "'");

@@ -182,6 +182,10 @@ std::vector<std::pair<std::string, std::string>> parse_query_string(const std::s
 
 std::string route_label(const std::string& path) {
     if (path == "/metrics") return "/metrics";
+    if (OpenAiRoutes::owns(path))
+        return path == "/v1/chat/completions" || path == "/v1/embeddings" || path == "/v1/models"
+                   ? path
+                   : "/v1/unknown";
     if (path.rfind("/api/", 0) != 0) return path == "/api" ? "/api/unknown" : "static";
     auto s = split_path(std::string_view(path).substr(5));
     static const std::set<std::string> kFixed = {"health",      "search",    "ask", "status",
@@ -217,7 +221,8 @@ ApiRoutes::ApiRoutes(const ServerOptions& options, Metrics& metrics, Logger log)
               return std::make_unique<answer::GroundedAnswerer>(
                   dir_, options_.embedding, options_.hybrid, options_.generator, options_.answer);
           },
-          [this] { return index_version(); }) {}
+          [this] { return index_version(); }),
+      openai_(options, metrics, log_.child("v1")) {}
 
 ApiRoutes::~ApiRoutes() {
     stop();
@@ -234,6 +239,7 @@ std::uint64_t ApiRoutes::index_version() const {
 
 ApiReply ApiRoutes::handle(const ApiRequest& request) {
     const std::string& path = request.path;
+    if (OpenAiRoutes::owns(path)) return openai_.handle(request);
     try {
         bool api = path.rfind("/api/", 0) == 0;
         auto s = split_path(api ? std::string_view(path).substr(5) : std::string_view());
@@ -307,6 +313,8 @@ ApiReply ApiRoutes::handle(const ApiRequest& request) {
 }
 
 ApiReply ApiRoutes::error_reply(const std::string& path) const {
+    // Still inside the caller's catch block, so the /v1/ routes can rethrow it too.
+    if (OpenAiRoutes::owns(path)) return openai_.error_reply(path);
     try {
         throw;
     } catch (const HttpError& e) {

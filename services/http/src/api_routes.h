@@ -1,4 +1,5 @@
-// The JSON API under /api/, independent of the HTTP library: a request is a method, a decoded
+// The JSON API under /api/ and the OpenAI-compatible endpoints under /v1/ (OpenAiRoutes,
+// openai_routes.h), independent of the HTTP library: a request is a method, a decoded
 // path, decoded query parameters and a RequestBody; a reply is a JSON body, a file or a stream
 // of Server-Sent Events, with a status and extra headers. Every route, field and error is in
 // docs/api.md:
@@ -10,7 +11,8 @@
 //   POST   /api/jobs/reindex              GET  /api/jobs, /api/jobs/{id}
 //   POST   /api/jobs/{id}/cancel          DELETE /api/jobs/{id}
 //
-// Failures become error_body() replies with the status from http_status_for() or HttpError.
+// Failures become error_body() replies with the status from http_status_for() or HttpError
+// (under /v1/, OpenAI's error shape instead).
 // ApiRoutes owns the searcher and answerer pools and the Writer (the one thread that writes
 // the index); handle() may be called from any number of threads at once.
 #pragma once
@@ -28,9 +30,11 @@
 
 #include "answer/grounded_answerer.h"
 #include "api/json_output.h"
+#include "api_reply.h"
 #include "base/log.h"
 #include "http/http_server.h"
 #include "metrics.h"
+#include "openai_routes.h"
 #include "request_body.h"
 #include "retriever/hybrid_search.h"
 #include "searcher_pool.h"
@@ -38,40 +42,6 @@
 #include "writer.h"
 
 namespace deskside::http {
-
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-struct ApiRequest {
-    std::string method;                                       // "GET", "HEAD", "POST", ...
-    std::string path;                                         // decoded, starting with "/api"
-    std::vector<std::pair<std::string, std::string>> params;  // decoded, in request order
-    RequestBody* body = nullptr;                              // null = no body
-};
-
-// A response sent as Server-Sent Events, implemented by the server.
-class EventStream {
-  public:
-    virtual ~EventStream() = default;
-    // Sends "event: NAME\ndata: JSON\n\n" and flushes it; the first call sends the headers
-    // (200, text/event-stream). False once the client has gone: nothing more is sent.
-    virtual bool send(std::string_view event, const nlohmann::json& data) = 0;
-    virtual bool started() const = 0;
-};
-
-struct FileBody {
-    std::filesystem::path path;
-    std::string content_type;
-};
-
-struct ApiReply {
-    int status = 200;
-    nlohmann::json body;
-    Headers headers;  // besides Content-Type and the security headers
-    // Instead of `body`: the bytes of a file, or events written by `stream` (which may throw
-    // before its first event: the error is then answered as JSON; after it, as an error event).
-    std::optional<FileBody> file;
-    std::function<void(EventStream&)> stream;
-};
 
 class ApiRoutes {
   public:
@@ -117,6 +87,7 @@ class ApiRoutes {
     Writer writer_;
     HandlePool<retriever::HybridSearcher> searchers_;
     HandlePool<answer::GroundedAnswerer> answerers_;
+    OpenAiRoutes openai_;
 
     std::mutex collections_mutex_;
     std::string collections_key_;  // what the cached summaries were read from
@@ -128,7 +99,8 @@ class ApiRoutes {
 };
 
 // The route template of a path, for metrics ("/api/documents/{id}"); "/api/unknown" for an
-// unknown API path, "/metrics", or "static" for the page's files.
+// unknown API path, "/v1/chat/completions" and the other /v1/ routes ("/v1/unknown"),
+// "/metrics", or "static" for the page's files.
 std::string route_label(const std::string& path);
 
 // Splits a raw (percent-encoded) query string into decoded name/value pairs; '+' is a space.

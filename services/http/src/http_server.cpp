@@ -6,12 +6,16 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
+#include <poll.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -113,6 +117,16 @@ class SseStream : public EventStream {
     explicit SseStream(HTTPServerResponse& response) : response_(response) {}
 
     bool send(std::string_view event, const nlohmann::json& data) override {
+        return write("event: " + std::string(event) + "\ndata: " + json_text(data) + "\n\n");
+    }
+    bool send_data(std::string_view data) override {
+        return write("data: " + std::string(data) + "\n\n");
+    }
+    bool started() const override { return out_ != nullptr; }
+
+  private:
+    // Writes one whole event and flushes it; the first write sends the headers.
+    bool write(const std::string& event) {
         if (gone_) return false;
         try {
             if (!out_) {
@@ -123,7 +137,7 @@ class SseStream : public EventStream {
                 response_.set("X-Accel-Buffering", "no");
                 out_ = &response_.send();
             }
-            *out_ << "event: " << event << "\ndata: " << json_text(data) << "\n\n";
+            out_->write(event.data(), static_cast<std::streamsize>(event.size()));
             out_->flush();
             if (!out_->good()) gone_ = true;
         } catch (const std::exception&) {
@@ -131,13 +145,23 @@ class SseStream : public EventStream {
         }
         return !gone_;
     }
-    bool started() const override { return out_ != nullptr; }
 
-  private:
     HTTPServerResponse& response_;
     std::ostream* out_ = nullptr;
     bool gone_ = false;
 };
+
+// True once the peer has closed the connection: a non-blocking peek that reads end-of-file (or
+// a reset). Bytes waiting (a pipelined request) mean the client is still there.
+bool peer_closed(int fd) {
+    pollfd poller{fd, POLLIN, 0};
+    if (::poll(&poller, 1, 0) <= 0) return false;
+    if (poller.revents & (POLLERR | POLLHUP | POLLNVAL)) return true;
+    char byte;
+    ssize_t got = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (got == 0) return true;
+    return got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
 
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
   public:
@@ -200,7 +224,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
         int status = 0;
         if (path == "/metrics") {
             status = metrics(request, response);
-        } else if (path == "/api" || path.rfind("/api/", 0) == 0) {
+        } else if (path == "/api" || path.rfind("/api/", 0) == 0 || OpenAiRoutes::owns(path)) {
             status = api(request, response, path, raw_query, body);
         } else {
             // Pages take no body: a client that sent one does not keep the connection.
@@ -213,7 +237,11 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
 
     int api(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& path,
             const std::string& raw_query, RequestBody& body) {
-        ApiRequest api_request{request.getMethod(), path, {}, &body};
+        ApiRequest api_request{request.getMethod(), path, {}, &body, {}};
+        if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
+            int fd = impl->socket().impl()->sockfd();
+            api_request.client_gone = [fd] { return peer_closed(fd); };
+        }
         try {
             api_request.params = parse_query_string(raw_query);
         } catch (const Error& e) {
@@ -386,7 +414,7 @@ HttpServer::HttpServer(ServerOptions options, Logger log) {
     if (options.max_queued < 1)
         throw Error(ErrorCode::invalid_argument, "the connection queue must hold at least one");
     if (options.receive_timeout_s < 1 || options.max_json_bytes < 1 ||
-        options.max_upload_bytes < 1 || options.upload_wait_s < 0)
+        options.max_v1_json_bytes < 1 || options.max_upload_bytes < 1 || options.upload_wait_s < 0)
         throw Error(ErrorCode::invalid_argument,
                     "the receive timeout and the body limits must be at least 1");
     impl_ = std::make_unique<Impl>(options, std::move(log));

@@ -1,5 +1,6 @@
 #include "metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -90,6 +91,26 @@ void Metrics::answer_finished(const std::string& outcome, std::int64_t pieces, d
     }
 }
 
+void Metrics::completion_started() {
+    std::lock_guard lock(mutex_);
+    ++completions_in_flight_;
+}
+
+void Metrics::completion_finished(const std::string& outcome, std::int64_t prompt_tokens,
+                                  std::int64_t completion_tokens, double seconds) {
+    std::lock_guard lock(mutex_);
+    --completions_in_flight_;
+    ++completions_[outcome];
+    prompt_tokens_ += static_cast<std::uint64_t>(std::max<std::int64_t>(0, prompt_tokens));
+    completion_tokens_ += static_cast<std::uint64_t>(std::max<std::int64_t>(0, completion_tokens));
+    if (seconds > 0) completion_seconds_ += seconds;
+}
+
+void Metrics::embeddings_done(std::int64_t inputs) {
+    std::lock_guard lock(mutex_);
+    embedding_inputs_ += static_cast<std::uint64_t>(std::max<std::int64_t>(0, inputs));
+}
+
 std::string Metrics::render(const std::vector<ScrapedValue>& scraped) const {
     std::string out;
     std::lock_guard lock(mutex_);
@@ -146,6 +167,35 @@ std::string Metrics::render(const std::vector<ScrapedValue>& scraped) const {
     header(out, "deskside_generation_tokens_per_second",
            "Generation speed of the last answer (tokens per second after the first).", "gauge");
     out += "deskside_generation_tokens_per_second " + number(last_pieces_per_second_) + "\n";
+
+    header(out, "deskside_completions_in_flight",
+           "OpenAI-compatible chat completions being generated now (waiting for the model "
+           "included).",
+           "gauge");
+    out += "deskside_completions_in_flight " + number(static_cast<double>(completions_in_flight_)) +
+           "\n";
+    header(out, "deskside_completions_total",
+           "OpenAI-compatible chat completions finished, by outcome.", "counter");
+    for (const auto& [outcome, count] : completions_)
+        out += "deskside_completions_total" + labels({{"outcome", outcome}}) + " " +
+               number(static_cast<double>(count)) + "\n";
+    header(out, "deskside_completion_tokens_total",
+           "Tokens of OpenAI-compatible chat completions, as the model counts them: prompt and "
+           "completion.",
+           "counter");
+    out += "deskside_completion_tokens_total" + labels({{"kind", "prompt"}}) + " " +
+           number(static_cast<double>(prompt_tokens_)) + "\n";
+    out += "deskside_completion_tokens_total" + labels({{"kind", "completion"}}) + " " +
+           number(static_cast<double>(completion_tokens_)) + "\n";
+    header(out, "deskside_completion_seconds_total",
+           "Seconds spent in OpenAI-compatible chat completions, from the call to the model to "
+           "its last token.",
+           "counter");
+    out += "deskside_completion_seconds_total " + number(completion_seconds_) + "\n";
+    header(out, "deskside_embedding_inputs_total",
+           "Texts embedded for OpenAI-compatible embedding requests.", "counter");
+    out +=
+        "deskside_embedding_inputs_total " + number(static_cast<double>(embedding_inputs_)) + "\n";
 
     std::set<std::string> described;
     for (const auto& value : scraped) {

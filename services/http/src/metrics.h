@@ -1,5 +1,6 @@
 // The service's own counters for GET /metrics (Prometheus text format 0.0.4): requests by
-// route, method and status; latency histograms by route; answers and their generation speed.
+// route, method and status; latency histograms by route; answers and their generation speed;
+// the OpenAI-compatible completions and embeddings (/v1/) and the tokens they used.
 // Gauges that describe the index or the queues are read when scraped and passed to render().
 //
 // Thread-safe: every method may be called from any thread (one mutex; updates are a map
@@ -41,6 +42,14 @@ class Metrics {
     void answer_started();
     void answer_finished(const std::string& outcome, std::int64_t pieces, double seconds);
 
+    // OpenAI-compatible chat completions: started and finished (by outcome: "stop", "length",
+    // "cancelled", "busy", "error"), with the model's token counts and the generation time.
+    void completion_started();
+    void completion_finished(const std::string& outcome, std::int64_t prompt_tokens,
+                             std::int64_t completion_tokens, double seconds);
+    // OpenAI-compatible embeddings: texts embedded by one request.
+    void embeddings_done(std::int64_t inputs);
+
     // The whole exposition: our counters and histograms, then `scraped`.
     std::string render(const std::vector<ScrapedValue>& scraped) const;
 
@@ -65,6 +74,12 @@ class Metrics {
     std::uint64_t generated_pieces_ = 0;
     double generation_seconds_ = 0;
     double last_pieces_per_second_ = 0;
+    std::int64_t completions_in_flight_ = 0;
+    std::map<std::string, std::uint64_t> completions_;  // by outcome
+    std::uint64_t prompt_tokens_ = 0;
+    std::uint64_t completion_tokens_ = 0;
+    double completion_seconds_ = 0;
+    std::uint64_t embedding_inputs_ = 0;
 };
 
 // Escapes a label value for the text format (backslash, quote, newline).

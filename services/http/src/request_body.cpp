@@ -118,6 +118,19 @@ std::string RequestBody::read_all(std::int64_t limit) {
 
 nlohmann::json RequestBody::read_json_object(std::int64_t limit,
                                              const std::set<std::string>& allowed) {
+    nlohmann::json body = read_json_object(limit);
+    std::string unknown;
+    for (const auto& [name, value] : body.items())
+        if (!allowed.count(name)) unknown += (unknown.empty() ? "" : ", ") + name;
+    if (!unknown.empty()) {
+        std::string known;
+        for (const auto& name : allowed) known += (known.empty() ? "" : ", ") + name;
+        throw bad_request("unknown field(s) in the body: " + unknown + " (known: " + known + ")");
+    }
+    return body;
+}
+
+nlohmann::json RequestBody::read_json_object(std::int64_t limit) {
     std::string type = media_type();
     if (type != "application/json")
         throw HttpError(415, "unsupported_media_type",
@@ -135,14 +148,6 @@ nlohmann::json RequestBody::read_json_object(std::int64_t limit,
                           (text.empty() ? " (the body is empty)" : ""));
     }
     if (!body.is_object()) throw bad_request("the JSON body must be an object {...}");
-    std::string unknown;
-    for (const auto& [name, value] : body.items())
-        if (!allowed.count(name)) unknown += (unknown.empty() ? "" : ", ") + name;
-    if (!unknown.empty()) {
-        std::string known;
-        for (const auto& name : allowed) known += (known.empty() ? "" : ", ") + name;
-        throw bad_request("unknown field(s) in the body: " + unknown + " (known: " + known + ")");
-    }
     return body;
 }
 

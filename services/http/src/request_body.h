@@ -49,6 +49,9 @@ class RequestBody {
     // bytes (413), valid JSON (400 naming the position), an object (400), and only the
     // `allowed` members (400 naming the unknown ones).
     nlohmann::json read_json_object(std::int64_t limit, const std::set<std::string>& allowed);
+    // The same with any members: for the OpenAI-compatible routes, whose clients send many
+    // optional fields (the route checks the ones it knows and ignores the rest).
+    nlohmann::json read_json_object(std::int64_t limit);
 
     static constexpr std::int64_t kMinStreamBytesPerSecond = 16 << 10;
 

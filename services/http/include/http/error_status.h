@@ -3,7 +3,8 @@
 // branch on the stable code. User errors (is_user_error) map to 4xx, the rest to 5xx.
 //
 // A few codes exist only at the HTTP layer and are not ErrorCodes (HttpError carries them):
-// "route_not_found" (404, an unknown /api/ path), "method_not_allowed" (405, with Allow),
+// "route_not_found" (404, an unknown /api/ or /v1/ path), "model_not_found" (404, a /v1/ route
+// whose model is not loaded), "method_not_allowed" (405, with Allow),
 // "request_timeout" (408, a body that did not arrive in time), "conflict" (409, e.g.
 // cancelling a finished job), "payload_too_large" (413) and "unsupported_media_type" (415).
 // Pure functions; any thread.

@@ -1,7 +1,8 @@
 // The Deskside HTTP service: the JSON API under /api/ (search, ask, documents, uploads, jobs,
-// collections, status, health; docs/api.md), Prometheus metrics at /metrics, and the intranet
-// page's static files from the web folder. Every response carries X-Content-Type-Options:
-// nosniff and a Content-Security-Policy that allows only 'self'.
+// collections, status, health; docs/api.md), OpenAI-compatible endpoints under /v1/ (chat
+// completions on `generator`, embeddings on `embedder`, the model list), Prometheus metrics at
+// /metrics, and the intranet page's static files from the web folder. Every response carries
+// X-Content-Type-Options: nosniff and a Content-Security-Policy that allows only 'self'.
 //
 // HttpServer owns the listening socket, a bounded pool of worker threads (Poco::Net, kept out
 // of this header) and the one writer thread that applies uploads, deletions and re-index jobs
@@ -19,6 +20,7 @@
 
 #include "answer/grounded_answerer.h"
 #include "base/log.h"
+#include "embed/embedder.h"
 #include "ingest/pipeline.h"
 #include "llm/text_generator.h"
 #include "retriever/hybrid_search.h"
@@ -48,6 +50,13 @@ struct ServerOptions {
     std::shared_ptr<llm::TextGenerator> generator;
     answer::AnswerOptions answer;
     int answer_passages = 8;  // answer.passages
+
+    // OpenAI-compatible endpoints (/v1/): chat completions run on `generator` (null: 404
+    // model_not_found), embeddings on `embedder`, the data directory's query embedder (null:
+    // 404 model_not_found). A /v1/ body may be up to max_v1_json_bytes (413 above): prompts and
+    // embedding batches are larger than the /api/ bodies.
+    std::shared_ptr<embed::Embedder> embedder;
+    std::int64_t max_v1_json_bytes = 4 << 20;
 
     // Writes: how uploads and re-index jobs index (as `deskside index` would: threads, caps,
     // worker processes...); roots, collection and prune are set per job. Its keyword language
