@@ -1,7 +1,6 @@
 // Test-only: rewrites a GGUF file through GgufFile with edits (metadata set or removed, tensors
-// dropped, renamed, retyped or reshaped while keeping their bytes), so tests can make corrupt
-// or foreign variants of the real shared models. It validates nothing on purpose.
-// Single-threaded.
+// dropped, renamed, retyped or reshaped while keeping their bytes), so tests can make corrupt or
+// foreign variants of the real shared models. It validates nothing on purpose. Single-threaded.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +45,9 @@ class GgufRewrite {
     }
     GgufRewrite& set_u32(const std::string& key, std::uint32_t v) {
         return set(key, make(gguf::ValueType::uint32, std::uint64_t{v}));
+    }
+    GgufRewrite& set_f32(const std::string& key, float v) {
+        return set(key, make(gguf::ValueType::float32, static_cast<double>(v)));
     }
     GgufRewrite& set_bool(const std::string& key, bool v) {
         return set(key, make(gguf::ValueType::boolean, v));
