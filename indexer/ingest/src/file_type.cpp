@@ -35,34 +35,6 @@ bool one_of(const std::string& value, const std::array<std::string_view, N>& opt
     return std::find(options.begin(), options.end(), value) != options.end();
 }
 
-std::string_view mime_for(std::string_view format) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kMimes = {{
-        {"text", "text/plain"},
-        {"markdown", "text/markdown"},
-        {"html", "text/html"},
-        {"csv", "text/csv"},
-        {"pdf", "application/pdf"},
-        {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-        {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-        {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-        {"odt", "application/vnd.oasis.opendocument.text"},
-        {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
-        {"odp", "application/vnd.oasis.opendocument.presentation"},
-        {"rtf", "application/rtf"},
-        {"email", "message/rfc822"},
-        {"doc", "application/msword"},
-        {"xls", "application/vnd.ms-excel"},
-        {"ppt", "application/vnd.ms-powerpoint"},
-        {"zip", "application/zip"},
-        {"ole", "application/x-ole-storage"},
-        {"image", "image/unknown"},
-        {"binary", "application/octet-stream"},
-    }};
-    for (const auto& [name, mime] : kMimes)
-        if (name == format) return mime;
-    return "application/octet-stream";
-}
-
 FileType make(std::string_view format, std::string_view mime = {}) {
     return {std::string(format), std::string(mime.empty() ? mime_for(format) : mime)};
 }
@@ -271,6 +243,34 @@ std::optional<std::string> sniff_flat_odf(std::string_view text) {
 }
 
 }  // namespace
+
+std::string_view mime_for(std::string_view format) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kMimes = {{
+        {"text", "text/plain"},
+        {"markdown", "text/markdown"},
+        {"html", "text/html"},
+        {"csv", "text/csv"},
+        {"pdf", "application/pdf"},
+        {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+        {"odt", "application/vnd.oasis.opendocument.text"},
+        {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+        {"odp", "application/vnd.oasis.opendocument.presentation"},
+        {"rtf", "application/rtf"},
+        {"email", "message/rfc822"},
+        {"doc", "application/msword"},
+        {"xls", "application/vnd.ms-excel"},
+        {"ppt", "application/vnd.ms-powerpoint"},
+        {"zip", "application/zip"},
+        {"ole", "application/x-ole-storage"},
+        {"image", "image/unknown"},
+        {"binary", "application/octet-stream"},
+    }};
+    for (const auto& [name, mime] : kMimes)
+        if (name == format) return mime;
+    return "application/octet-stream";
+}
 
 FileType detect_file_type(const std::filesystem::path& path, std::string_view head) {
     std::string ext = lower(path.extension().string());

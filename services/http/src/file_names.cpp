@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/utf8.h"
+#include "ingest/file_type.h"
 
 namespace deskside::http {
 
@@ -128,25 +129,6 @@ std::string content_disposition(std::string_view disposition, std::string_view f
 }
 
 std::string content_type_for_document(std::string_view mime, std::string_view format) {
-    static const std::map<std::string, std::string, std::less<>> kByFormat = {
-        {"text", "text/plain"},
-        {"markdown", "text/markdown"},
-        {"html", "text/html"},
-        {"csv", "text/csv"},
-        {"pdf", "application/pdf"},
-        {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-        {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-        {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-        {"odt", "application/vnd.oasis.opendocument.text"},
-        {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
-        {"odp", "application/vnd.oasis.opendocument.presentation"},
-        {"rtf", "application/rtf"},
-        {"email", "message/rfc822"},
-        {"doc", "application/msword"},
-        {"xls", "application/vnd.ms-excel"},
-        {"ppt", "application/vnd.ms-powerpoint"},
-        {"zip", "application/zip"},
-    };
     // A recorded type is used when it is a plain "type/subtype" (it came from our own
     // detector, but a header value must never carry a line break).
     bool usable =
@@ -154,8 +136,12 @@ std::string content_type_for_document(std::string_view mime, std::string_view fo
     for (char c : mime)
         if (static_cast<unsigned char>(c) <= 0x20 || c == ';' || c == ',') usable = false;
     if (usable) return std::string(mime);
-    auto it = kByFormat.find(format);
-    return it == kByFormat.end() ? "application/octet-stream" : it->second;
+    std::string_view by_format = ingest::mime_for(format);
+    // Types of our own naming ("image/unknown", "application/x-ole-storage") mean nothing to a
+    // browser: send those as plain bytes.
+    if (by_format == "image/unknown" || by_format.find("/x-") != std::string_view::npos)
+        return "application/octet-stream";
+    return std::string(by_format);
 }
 
 bool may_show_inline(std::string_view content_type) {

@@ -22,6 +22,10 @@ struct FileType {
 // The mime given to an OLE2 compound file that wraps an encrypted OOXML/ODF package.
 inline constexpr std::string_view kEncryptedPackageMime = "application/x-encrypted-package";
 
+// The usual media type of a format name ("pdf" -> "application/pdf"); "application/octet-stream"
+// for "binary" and names it does not know, "image/unknown" for "image".
+std::string_view mime_for(std::string_view format);
+
 // `head` is the first bytes of the file (up to 64 KiB is plenty; fewer for short files).
 FileType detect_file_type(const std::filesystem::path& path, std::string_view head);
 
