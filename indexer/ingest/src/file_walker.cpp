@@ -114,6 +114,12 @@ class Walker {
 
 }  // namespace
 
+bool is_under(std::string_view path, std::string_view root) {
+    if (path == root) return true;
+    return !root.empty() && path.size() > root.size() && path.substr(0, root.size()) == root &&
+           (root.back() == '/' || path[root.size()] == '/');
+}
+
 std::filesystem::path normalized_path(const std::filesystem::path& path) {
     auto normal = std::filesystem::absolute(path).lexically_normal();
     if (normal.has_filename() || normal == normal.root_path()) return normal;

@@ -269,13 +269,9 @@ class WorkerPool {
     std::vector<std::thread> workers_;
 };
 
-bool is_under(const std::string& path, const std::vector<std::string>& roots) {
-    for (const auto& root : roots) {
-        if (path == root) return true;
-        if (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-            (root.back() == '/' || path[root.size()] == '/'))
-            return true;
-    }
+bool is_under_any(const std::string& path, const std::vector<std::string>& roots) {
+    for (const auto& root : roots)
+        if (is_under(path, root)) return true;
     return false;
 }
 
@@ -495,18 +491,19 @@ IndexSummary run_index(const store::DataDir& dir, const IndexOptions& options,
         std::vector<std::int64_t> gone;
         for (const auto& [path, doc] : known) {
             const std::string& file = doc.container.empty() ? path : doc.container;
-            if (!seen.count(file) && is_under(file, roots)) gone.push_back(doc.id);
+            if (!seen.count(file) && is_under_any(file, roots)) gone.push_back(doc.id);
         }
         writer.remove_documents(gone);
         for (const auto& [path, doc] : known)
-            if (doc.container.empty() && !seen.count(path) && is_under(path, roots))
+            if (doc.container.empty() && !seen.count(path) && is_under_any(path, roots))
                 ++summary.removed;
         std::vector<std::string> stale_failures;
         std::set<std::string> problem_paths;
         for (const auto& problem : walked.problems) problem_paths.insert(problem.path);
         for (const auto& failure : catalog.failures()) {
             std::string file = failure.path.substr(0, failure.path.find("//"));
-            if (!seen.count(file) && !problem_paths.count(failure.path) && is_under(file, roots))
+            if (!seen.count(file) && !problem_paths.count(failure.path) &&
+                is_under_any(file, roots))
                 stale_failures.push_back(failure.path);
         }
         catalog.clear_failures(stale_failures);

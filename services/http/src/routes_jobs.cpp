@@ -18,12 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_under(const std::string& path, const std::string& root) {
-    if (path == root) return true;
-    return path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-           (root.back() == '/' || path[root.size()] == '/');
-}
-
 bool exists(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
@@ -66,7 +60,7 @@ ApiReply ApiRoutes::reindex(const ApiRequest& request) {
         if (it != summaries.end())
             for (const auto& file : it->files) {
                 bool covered = false;
-                for (const auto& root : roots) covered = covered || is_under(file, root);
+                for (const auto& root : roots) covered = covered || ingest::is_under(file, root);
                 if (covered) continue;
                 if (exists(file))
                     files.push_back(file);
@@ -87,7 +81,7 @@ ApiReply ApiRoutes::reindex(const ApiRequest& request) {
         std::size_t best_length = 0;
         bool allowed = false;
         auto consider = [&](const std::string& root, const std::string& owner) {
-            if (!is_under(normal, root)) return;
+            if (!ingest::is_under(normal, root)) return;
             allowed = true;
             if (!owner.empty() && root.size() >= best_length) {
                 best_length = root.size();

@@ -26,16 +26,6 @@ std::int64_t now_seconds() {
     return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-bool is_under(const std::string& path, const std::vector<std::string>& roots) {
-    for (const auto& root : roots) {
-        if (path == root) return true;
-        if (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-            (root.back() == '/' || path[root.size()] == '/'))
-            return true;
-    }
-    return false;
-}
-
 // A set of roots that answers "is this path one of them or under one" in O(depth log n), for
 // collections re-indexed file by file (thousands of roots).
 class RootSet {
@@ -301,7 +291,7 @@ TaskOutcome run_remove(Job& job, const WriteContext& context) {
     // An uploaded file is the service's own copy: it goes too. A file from an indexed folder
     // stays on disk (it comes back if its folder is re-indexed).
     bool uploaded =
-        is_under(document.path, {ingest::normalized_path(context.uploads_dir).string()});
+        ingest::is_under(document.path, ingest::normalized_path(context.uploads_dir).string());
     bool file_deleted = false;
     if (uploaded) {
         std::error_code ec;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deskside::ingest {
@@ -41,5 +42,9 @@ WalkResult walk_files(const std::vector<std::filesystem::path>& roots, const Wal
 
 // The absolute, lexically normal form used for every path in the catalog.
 std::filesystem::path normalized_path(const std::filesystem::path& path);
+
+// True when `path` is `root` or lies below it (both normalised catalog paths; "/a/bc" is not
+// under "/a/b").
+bool is_under(std::string_view path, std::string_view root);
 
 }  // namespace deskside::ingest
