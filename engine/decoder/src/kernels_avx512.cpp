@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "kernels.h"
+#include "simd/avx512_math.h"
 
 // GCC 12's avx512fintrin.h trips -Wmaybe-uninitialized on its own _mm512_undefined_* helpers
 // (GCC bug 105593, fixed in 13).
@@ -18,31 +19,7 @@
 namespace deskside::decoder::detail::avx512 {
 namespace {
 
-DESKSIDE_AVX512 inline __mmask16 tail_mask(std::int64_t remaining) {
-    return remaining >= 16 ? static_cast<__mmask16>(0xFFFF)
-                           : static_cast<__mmask16>((1u << remaining) - 1u);
-}
-
-// e^x for x <= 0, relative error ~2 ulp: x = n ln2 + r with |r| <= ln2/2, e^r by its degree-7
-// Taylor polynomial, scaled by 2^n; arguments below -87 clamp there (their weight vanishes).
-DESKSIDE_AVX512 inline __m512 exp_neg(__m512 x) {
-    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
-    const __m512 ln2_hi = _mm512_set1_ps(0.693145751953125f);
-    const __m512 ln2_lo = _mm512_set1_ps(1.42860676533018708e-06f);
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, log2e), _MM_FROUND_TO_NEAREST_INT);
-    __m512 r = _mm512_fnmadd_ps(n, ln2_hi, x);
-    r = _mm512_fnmadd_ps(n, ln2_lo, r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
+using simd::tail_mask;
 
 }  // namespace
 
@@ -53,7 +30,7 @@ DESKSIDE_AVX512 void swiglu(float* g, const float* u, std::int64_t n) {
     for (std::int64_t i = 0; i < n; i += 16) {
         const __mmask16 m = tail_mask(n - i);
         const __m512 x = _mm512_maskz_loadu_ps(m, g + i);
-        const __m512 e = exp_neg(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(x)));
+        const __m512 e = simd::exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(x)));
         const __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
         const __m512 num = _mm512_mask_mul_ps(x, negative, x, e);
         const __m512 s = _mm512_div_ps(num, _mm512_add_ps(one, e));
@@ -66,7 +43,7 @@ DESKSIDE_AVX512 float exp_sum(const float* x, float max, float* y, std::int64_t 
     __m512 sum = _mm512_setzero_ps();
     for (std::int64_t i = 0; i < n; i += 16) {
         const __mmask16 m = tail_mask(n - i);
-        const __m512 e = exp_neg(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), vmax));
+        const __m512 e = simd::exp_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), vmax));
         _mm512_mask_storeu_ps(y + i, m, e);
         sum = _mm512_mask_add_ps(sum, m, sum, e);
     }
