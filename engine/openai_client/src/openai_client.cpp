@@ -168,12 +168,7 @@ void read_event_stream(const ServerEndpoint& endpoint, HttpExchange& exchange, G
 struct OpenAiClient::Impl {
     explicit Impl(const OpenAiClientOptions& options)
         : endpoint(options.server),
-          gate(options.server.max_concurrent, options.server.max_queue,
-               "too many calls for " + endpoint.setting("url") + " " + endpoint.base_url() + " (" +
-                   endpoint.setting("parallel") + " " +
-                   std::to_string(options.server.max_concurrent) + ", " +
-                   endpoint.setting("max_queue") + " " + std::to_string(options.server.max_queue) +
-                   ")"),
+          gate(options.server.max_concurrent, options.server.max_queue, endpoint.busy_message()),
           context(options.context_tokens),
           extended(options.extended_sampling) {}
 

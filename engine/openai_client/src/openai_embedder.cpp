@@ -56,12 +56,7 @@ bool blank(std::string_view text) {
 struct OpenAiEmbedder::Impl {
     explicit Impl(const OpenAiEmbedderOptions& options)
         : endpoint(options.server),
-          gate(options.server.max_concurrent, options.server.max_queue,
-               "too many calls for " + endpoint.setting("url") + " " + endpoint.base_url() + " (" +
-                   endpoint.setting("parallel") + " " +
-                   std::to_string(options.server.max_concurrent) + ", " +
-                   endpoint.setting("max_queue") + " " + std::to_string(options.server.max_queue) +
-                   ")"),
+          gate(options.server.max_concurrent, options.server.max_queue, endpoint.busy_message()),
           batch_size(options.batch_size) {}
 
     // Embeds texts (none blank) with one request: rows of `dimension` floats, L2-normalised,

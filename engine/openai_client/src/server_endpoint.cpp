@@ -91,6 +91,12 @@ std::string ServerEndpoint::setting(std::string_view name) const {
     return options_.setting_prefix + "." + std::string(name);
 }
 
+std::string ServerEndpoint::busy_message() const {
+    return "too many calls for " + setting("url") + " " + base_url() + " (" + setting("parallel") +
+           " " + std::to_string(options_.max_concurrent) + ", " + setting("max_queue") + " " +
+           std::to_string(options_.max_queue) + ")";
+}
+
 std::string seconds_text(std::chrono::milliseconds duration) {
     auto ms = duration.count();
     if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";

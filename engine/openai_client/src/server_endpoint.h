@@ -49,6 +49,8 @@ class ServerEndpoint {
     const std::string& base_url() const { return base_url_; }
     // "<setting_prefix>.<name>", e.g. setting("api_key") -> "llm.api_key".
     std::string setting(std::string_view name) const;
+    // Why a call was refused because every slot and queue place was taken (Error(busy)).
+    std::string busy_message() const;
 
   private:
     struct SslLibrary;  // Poco::Net::initializeSSL / uninitializeSSL, reference counted by Poco
