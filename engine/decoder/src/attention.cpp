@@ -9,8 +9,11 @@
 namespace deskside::decoder::detail {
 namespace {
 
-// Entries with at least this many new tokens take the GEMM path.
-constexpr int kGemmAttentionMinRows = 8;
+// Entries with at least this many new tokens take the GEMM path, when the head size is a
+// multiple of 16: llama.cpp's tiled flash attention (64 query rows, F32 throughout) runs under
+// the same conditions in its AVX-512 build, and the row kernel otherwise.
+constexpr int kGemmAttentionMinRows = 64;
+constexpr int kGemmAttentionHeadMultiple = 16;
 // Query rows (heads x tokens) per GEMM task, and the cap on its score matrix (floats).
 constexpr int kTargetRows = 96;
 constexpr std::int64_t kMaxScores = std::int64_t{4} << 20;
@@ -36,46 +39,51 @@ KvView view(const SequenceState& s, int layer) {
     return v;
 }
 
-// One query row, one KV head, its `group` query heads.
+// One query row, one KV head, its `group` query heads: ggml's flash-attention row kernel step
+// for step, because llama.cpp (the reference) runs it for decode and for prompts shorter than
+// its 64-row tile. Keys in order with an online softmax (running max M, sum S); with an F16
+// cache Q is rounded to F16 and the weighted sum of V rows is kept in F16, rounded after every
+// key. That rounding is coarse (11-bit mantissa), but keeping it in F32 instead moves the
+// logits of a model with 8-bit activations by ~0.1, enough to flip greedy choices.
 void attend_row(const Kernels& kernels, const DecoderConfig& c, const KvView& kv, int kv_head,
                 int keys, const float* q_row, float* out_row, AttentionScratch& s) {
     const int hd = c.head_dim;
     const int group = c.n_head / c.n_head_kv;
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
     s.q.resize_discard(static_cast<std::size_t>(hd));
-    s.scores.resize_discard(static_cast<std::size_t>(keys));
-    float* scores = s.scores.data();
     const std::int64_t off = static_cast<std::int64_t>(kv_head) * hd;
     for (int j = 0; j < group; ++j) {
         const int h = kv_head * group + j;
         const float* qh = q_row + static_cast<std::ptrdiff_t>(h) * hd;
-        float* oh = out_row + static_cast<std::ptrdiff_t>(h) * hd;
+        float* acc = out_row + static_cast<std::ptrdiff_t>(h) * hd;
+        if (kv.k16) kernels.round_f16(qh, s.q.data(), hd);
+        std::fill(acc, acc + hd, 0.0f);
+        float sum = 0.0f;
         float max = -std::numeric_limits<float>::infinity();
-        if (kv.k16) {
-            kernels.round_f16(qh, s.q.data(), hd);
-            for (int t = 0; t < keys; ++t) {
-                scores[t] = kernels.dot_f16(kv.k16 + t * kv.stride + off, s.q.data(), hd) * scale;
-                max = std::max(max, scores[t]);
-            }
-        } else {
-            for (int t = 0; t < keys; ++t) {
-                scores[t] = kernels.dot_f32(kv.k32 + t * kv.stride + off, qh, hd) * scale;
-                max = std::max(max, scores[t]);
-            }
-        }
-        const float inv = 1.0f / kernels.exp_sum(scores, max, scores, keys);
-        for (int t = 0; t < keys; ++t) scores[t] *= inv;
-        // llama.cpp multiplies the probabilities with the F16 V cache as F16 (the product's
-        // vec_dot type), so they are rounded; with an F32 cache they stay as they are.
-        if (kv.v16) kernels.round_f16(scores, scores, keys);
-        std::fill(oh, oh + hd, 0.0f);
         for (int t = 0; t < keys; ++t) {
-            if (kv.v16) {
-                kernels.axpy_f16(scores[t], kv.v16 + t * kv.stride + off, oh, hd);
+            const float score =
+                (kv.k16 ? kernels.dot_f16(kv.k16 + t * kv.stride + off, s.q.data(), hd)
+                        : kernels.dot_f32(kv.k32 + t * kv.stride + off, qh, hd)) *
+                scale;
+            float old_weight = 1.0f;  // rescales what was summed when the max grows
+            float weight = 1.0f;      // e^(score - max)
+            if (score > max) {
+                old_weight = std::exp(max - score);
+                max = score;
+                for (int d = 0; d < hd; ++d) acc[d] *= old_weight;
+                if (kv.v16) kernels.round_f16(acc, acc, hd);
             } else {
-                kernels.axpy_f32(scores[t], kv.v32 + t * kv.stride + off, oh, hd);
+                weight = std::exp(score - max);
             }
+            if (kv.v16) {
+                kernels.axpy_f16_round(weight, kv.v16 + t * kv.stride + off, acc, hd);
+            } else {
+                kernels.axpy_f32(weight, kv.v32 + t * kv.stride + off, acc, hd);
+            }
+            sum = sum * old_weight + weight;
         }
+        const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+        for (int d = 0; d < hd; ++d) acc[d] *= inv;
     }
 }
 
@@ -120,17 +128,14 @@ void attend_chunk(const Kernels& kernels, const DecoderConfig& c, const Attentio
     const std::int64_t padded = (rows + kTileRows - 1) / kTileRows * kTileRows;
     const std::int64_t off = static_cast<std::int64_t>(kv_head) * hd;
 
-    // Q rows of this head group, rounded as the cache type requires, packed for the tile.
+    // Q rows of this head group in F32 (the tiled kernel does not round them), packed.
     s.q.resize_discard(static_cast<std::size_t>(rows * hd + hd));
     for (int j = 0; j < group; ++j) {
         const int h = kv_head * group + j;
         for (int i = i0; i < i1; ++i) {
             const float* src = q + static_cast<std::int64_t>(e.first_row + i) * q_dim + h * hd;
             float* dst = s.q.data() + static_cast<std::int64_t>(j * tokens + (i - i0)) * hd;
-            if (kv.k16)
-                kernels.round_f16(src, dst, hd);
-            else
-                std::copy_n(src, hd, dst);
+            std::copy_n(src, hd, dst);
         }
     }
     s.packed_q.resize_discard(static_cast<std::size_t>(padded * hd));
@@ -163,7 +168,6 @@ void attend_chunk(const Kernels& kernels, const DecoderConfig& c, const Attentio
         }
         const float inv = 1.0f / kernels.exp_sum(row, max, row, visible);
         for (int t = 0; t < visible; ++t) row[t] *= inv;
-        if (kv.v16) kernels.round_f16(row, row, visible);
         std::fill(row + visible, row + keys, 0.0f);
     }
     // O = P V, 32 dims per panel.
@@ -201,7 +205,7 @@ void attention(ThreadPool& pool, const Kernels& kernels, const DecoderConfig& c,
     std::vector<Task> tasks;
     for (std::size_t ei = 0; ei < entries.size(); ++ei) {
         const AttentionEntry& e = entries[ei];
-        if (e.rows >= kGemmAttentionMinRows) {
+        if (e.rows >= kGemmAttentionMinRows && c.head_dim % kGemmAttentionHeadMultiple == 0) {
             const std::int64_t keys = e.first_position + e.rows;
             int chunk = std::max(1, kTargetRows / group);
             chunk = static_cast<int>(std::min<std::int64_t>(

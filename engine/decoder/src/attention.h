@@ -1,10 +1,11 @@
 // Causal self-attention of the new tokens of each sequence over its KV cache, GQA-aware (a KV
 // head serves n_head / n_head_kv query heads). Per entry:
-//   few new tokens (decode)  per query row and KV head: scores by dot products with the
-//                            cached K rows, softmax, weighted sum of the V rows;
-//   many (prefill)           per KV head and chunk of queries: S = Q K^T and O = P V through
-//                            the GEMM tile (K and V converted to F32 panels once per chunk).
-// Both round Q to F16 first when the cache is F16, as ggml's flash attention does.
+//   fewer than 64 new tokens  per query row and KV head: dot products with the cached K rows,
+//   (decode, short prompts)   online softmax, weighted sum of V rows (F16 with an F16 cache);
+//   64 or more (prefill)      per KV head and chunk of queries: S = Q K^T and O = P V through
+//                             the GEMM tile (K and V converted to F32 panels once per chunk).
+// The split and the roundings are those of ggml's CPU flash attention (row kernel / tiled
+// kernel), which llama.cpp uses by default: the reference this decoder is held to.
 // Called from the forward thread; runs its tasks on the pool; scratch is per worker.
 #pragma once
 

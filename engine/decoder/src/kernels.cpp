@@ -36,6 +36,7 @@ Kernels scalar_kernels() {
     k.dot_f16 = scalar::dot_f16;
     k.axpy_f32 = scalar::axpy_f32;
     k.axpy_f16 = scalar::axpy_f16;
+    k.axpy_f16_round = scalar::axpy_f16_round;
     k.f16_to_f32 = scalar::f16_to_f32;
     k.f32_to_f16 = scalar::f32_to_f16;
     k.round_f16 = scalar::round_f16;
@@ -121,6 +122,12 @@ bool agrees_with_scalar(const Kernels& k) {
     s.axpy_f16(-1.5f, h.data(), y2.data(), n);
     for (std::int64_t i = 0; i < n; ++i)
         if (!close(y1[i], y2[i], 1)) return false;
+    // F16 accumulation: bit for bit (one fused multiply-add, then one rounding).
+    k.round_f16(x.data(), y1.data(), n);
+    y2 = y1;
+    k.axpy_f16_round(0.61f, h.data(), y1.data(), n);
+    s.axpy_f16_round(0.61f, h.data(), y2.data(), n);
+    if (y1 != y2) return false;
     std::vector<float> e = probe_data(n, 5);
     for (auto& v : e) v = v * 40.0f - 41.0f;  // [-81, -1)
     const float sum1 = k.exp_sum(e.data(), 0.5f, y1.data(), n);
@@ -254,6 +261,7 @@ bool make_kernels(Isa isa, Kernels& out) {
         k.dot_f16 = avx512::dot_f16;
         k.axpy_f32 = avx512::axpy_f32;
         k.axpy_f16 = avx512::axpy_f16;
+        k.axpy_f16_round = avx512::axpy_f16_round;
         k.f16_to_f32 = avx512::f16_to_f32;
         k.f32_to_f16 = avx512::f32_to_f16;
         k.round_f16 = avx512::round_f16;
@@ -270,6 +278,7 @@ bool make_kernels(Isa isa, Kernels& out) {
         k.dot_f16 = avx2::dot_f16;
         k.axpy_f32 = avx2::axpy_f32;
         k.axpy_f16 = avx2::axpy_f16;
+        k.axpy_f16_round = avx2::axpy_f16_round;
         k.f16_to_f32 = avx2::f16_to_f32;
         k.f32_to_f16 = avx2::f32_to_f16;
         k.round_f16 = avx2::round_f16;

@@ -45,6 +45,9 @@ struct Kernels {
     // y[i] += a * x[i] for i < n (attention's weighted sum of V rows).
     void (*axpy_f32)(float a, const float* x, float* y, std::int64_t n) = nullptr;
     void (*axpy_f16)(float a, const std::uint16_t* x, float* y, std::int64_t n) = nullptr;
+    // y[i] = F16 rounding of fma(a, x[i], y[i]): one step of ggml_vec_mad_f16, with y holding
+    // F16 values as floats (flash attention's F16 accumulator).
+    void (*axpy_f16_round)(float a, const std::uint16_t* x, float* y, std::int64_t n) = nullptr;
     void (*f16_to_f32)(const std::uint16_t* x, float* y, std::int64_t n) = nullptr;
     void (*f32_to_f16)(const float* x, std::uint16_t* y, std::int64_t n) = nullptr;
     // y = x rounded through F16 (what F16 weights and an F16 KV cache see).
@@ -90,6 +93,7 @@ float dot_f32(const float* w, const float* x, std::int64_t n);
 float dot_f16(const std::uint16_t* w, const float* x, std::int64_t n);
 void axpy_f32(float a, const float* x, float* y, std::int64_t n);
 void axpy_f16(float a, const std::uint16_t* x, float* y, std::int64_t n);
+void axpy_f16_round(float a, const std::uint16_t* x, float* y, std::int64_t n);
 void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n);
 void f32_to_f16(const float* x, std::uint16_t* y, std::int64_t n);
 void round_f16(const float* x, float* y, std::int64_t n);
@@ -109,6 +113,7 @@ float dot_f32(const float* w, const float* x, std::int64_t n);
 float dot_f16(const std::uint16_t* w, const float* x, std::int64_t n);
 void axpy_f32(float a, const float* x, float* y, std::int64_t n);
 void axpy_f16(float a, const std::uint16_t* x, float* y, std::int64_t n);
+void axpy_f16_round(float a, const std::uint16_t* x, float* y, std::int64_t n);
 void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n);
 void f32_to_f16(const float* x, std::uint16_t* y, std::int64_t n);
 void round_f16(const float* x, float* y, std::int64_t n);
@@ -120,6 +125,7 @@ float dot_f32(const float* w, const float* x, std::int64_t n);
 float dot_f16(const std::uint16_t* w, const float* x, std::int64_t n);
 void axpy_f32(float a, const float* x, float* y, std::int64_t n);
 void axpy_f16(float a, const std::uint16_t* x, float* y, std::int64_t n);
+void axpy_f16_round(float a, const std::uint16_t* x, float* y, std::int64_t n);
 void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n);
 void f32_to_f16(const float* x, std::uint16_t* y, std::int64_t n);
 void round_f16(const float* x, float* y, std::int64_t n);

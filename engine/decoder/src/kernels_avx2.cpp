@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "kernels.h"
 
@@ -104,6 +105,18 @@ DESKSIDE_AVX2 void axpy_f16(float a, const std::uint16_t* x, float* y, std::int6
         _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, v, _mm256_loadu_ps(y + i)));
     }
     for (; i < n; ++i) y[i] += a * _cvtsh_ss(x[i]);
+}
+
+DESKSIDE_AVX2 void axpy_f16_round(float a, const std::uint16_t* x, float* y, std::int64_t n) {
+    const __m256 va = _mm256_set1_ps(a);
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)));
+        const __m256 sum = _mm256_fmadd_ps(va, v, _mm256_loadu_ps(y + i));
+        _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm256_cvtps_ph(sum, _MM_FROUND_TO_NEAREST_INT)));
+    }
+    for (; i < n; ++i)
+        y[i] = _cvtsh_ss(_cvtss_sh(std::fma(a, _cvtsh_ss(x[i]), y[i]), _MM_FROUND_TO_NEAREST_INT));
 }
 
 DESKSIDE_AVX2 void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n) {

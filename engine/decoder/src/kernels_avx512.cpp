@@ -217,6 +217,17 @@ DESKSIDE_AVX512 void axpy_f16(float a, const std::uint16_t* x, float* y, std::in
     }
 }
 
+DESKSIDE_AVX512 void axpy_f16_round(float a, const std::uint16_t* x, float* y, std::int64_t n) {
+    const __m512 va = _mm512_set1_ps(a);
+    for (std::int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = tail_mask(n - i);
+        const __m512 v = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, x + i));
+        const __m512 sum = _mm512_fmadd_ps(va, v, _mm512_maskz_loadu_ps(m, y + i));
+        _mm512_mask_storeu_ps(y + i, m,
+                              _mm512_cvtph_ps(_mm512_cvtps_ph(sum, _MM_FROUND_TO_NEAREST_INT)));
+    }
+}
+
 DESKSIDE_AVX512 void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n) {
     for (std::int64_t i = 0; i < n; i += 16) {
         const __mmask16 m = tail_mask(n - i);

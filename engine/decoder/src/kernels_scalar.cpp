@@ -42,6 +42,12 @@ void axpy_f16(float a, const std::uint16_t* x, float* y, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) y[i] += a * gguf::half_to_float(x[i]);
 }
 
+void axpy_f16_round(float a, const std::uint16_t* x, float* y, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i)
+        y[i] =
+            gguf::half_to_float(gguf::float_to_half(std::fma(a, gguf::half_to_float(x[i]), y[i])));
+}
+
 void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) y[i] = gguf::half_to_float(x[i]);
 }

@@ -52,25 +52,25 @@ struct DecoderModelFile {
     float winner;
 };
 
-// F32/F16 weights: the brief's 1e-2 margin holds. Weights quantised to 4-8 bits make llama.cpp
-// round every matrix input to 8 bits (Q8_0 / Q8_K), and that rounding amplifies any float-level
-// difference upstream (changing only the KV cache type moves these logits by ~0.1): measured
-// deviations of 0.16-0.29 on the reference winner's logit, so those models are held to larger,
-// measured margins.
+// F32/F16 weights, and Q8_0 qwen2: the brief's 1e-2 margin holds. Other quantised weights:
+// llama.cpp rounds every matrix input to 8 bits (Q8_0 / Q8_K) and its flash attention sums V rows
+// in F16, and both roundings amplify float-level differences upstream (one ulp can move a value by
+// a whole 8-bit step): measured deviations of 0.09-0.27 on the reference winner's logit, so those
+// models are held to larger, measured margins.
 inline const std::vector<DecoderModelFile>& decoder_models() {
     static const std::vector<DecoderModelFile> models = {
-        {"stories260K.gguf", "stories260K.json", 1e-2f, 1e-3f, 0.02f},
-        {"derived/stories260K-F16.gguf", "stories260K-F16.json", 1e-2f, 2e-3f, 0.03f},
-        {"derived/stories260K-Q8_0.gguf", "stories260K-Q8_0.json", 0.1f, 2.5e-2f, 0.4f},
-        {"derived/stories260K-Q4_0.gguf", "stories260K-Q4_0.json", 0.1f, 2.5e-2f, 0.4f},
+        {"stories260K.gguf", "stories260K.json", 1e-2f, 2e-4f, 0.006f},
+        {"derived/stories260K-F16.gguf", "stories260K-F16.json", 1e-2f, 1e-3f, 0.02f},
+        {"derived/stories260K-Q8_0.gguf", "stories260K-Q8_0.json", 0.05f, 5e-3f, 0.2f},
+        {"derived/stories260K-Q4_0.gguf", "stories260K-Q4_0.json", 0.1f, 1e-2f, 0.25f},
         {"synthetic/tiny-llama-synthetic-256-Q4_K_M.gguf", "tiny-llama-synthetic-256-Q4_K_M.json",
-         0.25f, 2.5e-2f, 0.4f},
-        {"synthetic/tiny-qwen2-synthetic-Q8_0.gguf", "tiny-qwen2-synthetic-Q8_0.json", 0.25f,
-         2.5e-2f, 0.4f},
-        {"synthetic/tiny-qwen3-synthetic-Q4_K_M.gguf", "tiny-qwen3-synthetic-Q4_K_M.json", 0.25f,
-         2.5e-2f, 0.5f},
-        {"synthetic/tiny-llama3-synthetic-Q5_K_M.gguf", "tiny-llama3-synthetic-Q5_K_M.json", 0.25f,
-         3e-2f, 0.5f},
+         0.15f, 1.5e-2f, 0.25f},
+        {"synthetic/tiny-qwen2-synthetic-Q8_0.gguf", "tiny-qwen2-synthetic-Q8_0.json", 1e-2f, 1e-2f,
+         0.25f},
+        {"synthetic/tiny-qwen3-synthetic-Q4_K_M.gguf", "tiny-qwen3-synthetic-Q4_K_M.json", 0.2f,
+         1.5e-2f, 0.4f},
+        {"synthetic/tiny-llama3-synthetic-Q5_K_M.gguf", "tiny-llama3-synthetic-Q5_K_M.json", 0.2f,
+         2e-2f, 0.3f},
     };
     return models;
 }
