@@ -425,6 +425,31 @@ TEST_F(OpenAiChatTest, AClientThatHangsUpBeforeAPlainReplyCancelsItsGeneration) 
         << "the generation went on after its client left";
 }
 
+TEST_F(OpenAiChatTest, AClientThatHangsUpWhileQueuedWithdrawsItsRequest) {
+    // Nothing is written while a request waits in the model's queue, so only the socket tells
+    // that its client left; the request must then leave the queue instead of waiting its turn.
+    for (const bool stream : {true, false}) {
+        start_with(std::make_shared<ScriptedGenerator>(Mode::queued));
+        {
+            Poco::Net::HTTPClientSession session("127.0.0.1", port());
+            Poco::Net::HTTPRequest request("POST", kChat, Poco::Net::HTTPMessage::HTTP_1_1);
+            std::string body = std::string(R"({"messages":[{"role":"user","content":"Hi"}],)") +
+                               (stream ? R"("stream":true})" : R"("stream":false})");
+            request.setContentType("application/json");
+            request.setContentLength(static_cast<std::streamsize>(body.size()));
+            std::ostream& out = session.sendRequest(request);
+            out << body;
+            out.flush();
+            ASSERT_TRUE(eventually([&] { return generator_->started.load() == 1; }));
+            session.abort();
+        }
+        EXPECT_TRUE(
+            eventually([&] { return generator_->withdrawn.load() == 1; }, std::chrono::seconds(5)))
+            << (stream ? "stream" : "plain") << ": the request stayed queued after its client left";
+        EXPECT_EQ(generator_->cancelled.load(), 0);
+    }
+}
+
 TEST_F(OpenAiChatTest, MetricsCountCompletionsAndTheirTokens) {
     start_with(std::make_shared<ScriptedGenerator>());
     ASSERT_EQ(post_json(port(), kChat, kHello).status, 200);

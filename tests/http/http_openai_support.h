@@ -27,6 +27,8 @@ class ScriptedGenerator : public llm::TextGenerator {
         too_long,      // throws Error(invalid_argument), as a prompt over the context does
         fails_midway,  // one piece, then Error(io)
         slow,          // 400 pieces 25 ms apart: long enough to hang up in the middle
+        queued,        // waits up to 10 s "in a queue", asking still_wanted every 10 ms, then
+                       // streams `pieces`; withdrawn (cancelled, no text) when it says false
     };
 
     explicit ScriptedGenerator(Mode mode = Mode::normal) : mode_(mode) {}
@@ -52,6 +54,16 @@ class ScriptedGenerator : public llm::TextGenerator {
             throw Error(ErrorCode::invalid_argument, "the prompt is 5000 tokens (test)");
         llm::GenerationResult result;
         result.prompt_tokens = 11;
+        if (mode_ == Mode::queued) {
+            for (int i = 0; i < 1000; ++i) {
+                if (request.still_wanted && !request.still_wanted()) {
+                    result.finish = llm::FinishReason::cancelled;
+                    ++withdrawn;
+                    return result;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+        }
         if (mode_ == Mode::fails_midway) {
             on_text("Half");
             throw Error(ErrorCode::io, "the model server went away (test)");
@@ -81,7 +93,7 @@ class ScriptedGenerator : public llm::TextGenerator {
         return requests_.empty() ? llm::GenerationRequest{} : requests_.back();
     }
 
-    std::atomic<int> started{0}, cancelled{0};
+    std::atomic<int> started{0}, cancelled{0}, withdrawn{0};
 
   private:
     Mode mode_;

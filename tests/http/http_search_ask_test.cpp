@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <set>
 
@@ -193,7 +194,8 @@ TEST_F(SearchAskTest, AskRefusesBadBodies) {
 
 // A model for the tests: busy, failing after its first piece, or slow and watching for
 // cancellation.
-enum class Script { busy, fails_midway, slow };
+// queued: waits up to 10 s "in the model's queue", asking still_wanted every 10 ms.
+enum class Script { busy, fails_midway, slow, queued };
 
 class ScriptedGenerator : public llm::TextGenerator {
   public:
@@ -203,11 +205,20 @@ class ScriptedGenerator : public llm::TextGenerator {
     int count_tokens(std::string_view text) const override {
         return static_cast<int>(text.size() / 4 + 1);
     }
-    llm::GenerationResult generate(const llm::GenerationRequest&,
+    llm::GenerationResult generate(const llm::GenerationRequest& request,
                                    const llm::TextCallback& on_text) override {
         if (script_ == Script::busy)
             throw Error(ErrorCode::busy, "the model's queue is full (test)");
         ++started;
+        if (script_ == Script::queued) {
+            for (int i = 0; i < 1000; ++i) {
+                if (request.still_wanted && !request.still_wanted()) {
+                    ++withdrawn;
+                    return {"", llm::FinishReason::cancelled};
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+        }
         if (script_ == Script::fails_midway) {
             on_text("Tika is");
             throw Error(ErrorCode::io, "the model server went away (test)");
@@ -226,7 +237,7 @@ class ScriptedGenerator : public llm::TextGenerator {
         }
         return result;
     }
-    std::atomic<int> started{0}, cancelled{0};
+    std::atomic<int> started{0}, cancelled{0}, withdrawn{0};
 
   private:
     Script script_;
@@ -304,6 +315,31 @@ TEST_F(ModelTest, AClientThatLeavesCancelsItsGenerationWhileOthersAreServed) {
     EXPECT_NE(metrics.body.find("deskside_answers_total{outcome=\"cancelled\"} 1"),
               std::string::npos)
         << metrics.body;
+}
+
+TEST_F(ModelTest, AClientThatLeavesWhileItsAnswerIsQueuedWithdrawsIt) {
+    // While the answer waits for the model nothing is written, so only the socket tells that
+    // the client left: streamed or not, the question must leave the model's queue.
+    start_with(std::make_shared<ScriptedGenerator>(Script::queued));
+    int expected = 0;
+    for (const char* body : {R"({"question":"What is Apache Tika?","stream":true})",
+                             R"({"question":"What is Apache Tika?"})"}) {
+        {
+            Poco::Net::HTTPClientSession session("127.0.0.1", port());
+            Poco::Net::HTTPRequest request("POST", "/api/ask", Poco::Net::HTTPMessage::HTTP_1_1);
+            request.setContentType("application/json");
+            request.setContentLength(static_cast<std::streamsize>(std::strlen(body)));
+            std::ostream& out = session.sendRequest(request);
+            out << body;
+            out.flush();
+            ++expected;
+            ASSERT_TRUE(eventually([&] { return generator_->started.load() == expected; }));
+            session.abort();
+        }
+        EXPECT_TRUE(eventually([&] { return generator_->withdrawn.load() == expected; },
+                               std::chrono::seconds(5)))
+            << body << ": the answer stayed queued after its client left";
+    }
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ void check_options(const LocalGeneratorOptions& o, int max_sequences) {
     }
 }
 
+// How often a waiting request asks its caller whether it is still wanted.
+constexpr std::chrono::milliseconds kStillWantedPoll{100};
+
 // Sets the request's cancel flag on every way out of generate(): a callback that said stop, one
 // that threw, or an error while waiting; the scheduler then frees the slot at its next step.
 class CancelOnExit {
@@ -128,7 +131,21 @@ llm::GenerationResult LocalGenerator::generate(const llm::GenerationRequest& req
         bool done;
         {
             std::unique_lock lock(r->mutex);
-            r->ready.wait(lock, [&] { return !r->text.empty() || r->done; });
+            const auto has_news = [&] { return !r->text.empty() || r->done; };
+            if (request.still_wanted) {
+                while (!r->ready.wait_for(lock, kStillWantedPoll, has_news)) {
+                    lock.unlock();
+                    const bool wanted = request.still_wanted();
+                    lock.lock();
+                    if (!wanted) break;
+                }
+                if (!has_news()) {
+                    result.finish = llm::FinishReason::cancelled;
+                    break;  // CancelOnExit withdraws it from the queue or its slot
+                }
+            } else {
+                r->ready.wait(lock, has_news);
+            }
             piece.swap(r->text);
             done = r->done;
         }

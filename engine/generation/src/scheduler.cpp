@@ -75,14 +75,25 @@ void Scheduler::run() {
 }
 
 void Scheduler::admit() {
-    std::vector<std::shared_ptr<Request>> admitted;
+    std::vector<std::shared_ptr<Request>> admitted, withdrawn;
     {
         std::lock_guard lock(mutex_);
+        // Requests withdrawn while queued leave now, not when their turn comes: they would
+        // hold places that max_queue counts.
+        for (auto it = queue_.begin(); it != queue_.end();) {
+            if ((*it)->cancelled.load()) {
+                withdrawn.push_back(std::move(*it));
+                it = queue_.erase(it);
+            } else {
+                ++it;
+            }
+        }
         while (active_.size() + admitted.size() < parallel_ && !queue_.empty()) {
             admitted.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }
     }
+    for (auto& r : withdrawn) finish(*r, llm::FinishReason::cancelled);
     for (auto& r : admitted) {
         if (r->cancelled.load()) {
             finish(*r, llm::FinishReason::cancelled);

@@ -75,7 +75,7 @@ struct GroundedAnswerer::State {
                           std::vector<retriever::SearchHit>& hits);
     Answer answer_extractively(const QuestionQuery& query, std::vector<Citation> passages,
                                Streamer& stream);
-    Answer answer_with_model(const std::string& question, std::vector<Citation> passages,
+    Answer answer_with_model(const AskRequest& request, std::vector<Citation> passages,
                              Streamer& stream);
 };
 
@@ -107,7 +107,7 @@ Answer GroundedAnswerer::ask(const AskRequest& request, const AnswerTextCallback
     double retrieval_ms = ms_since(started);
 
     Streamer stream(on_text, started);
-    Answer answer = s.generator ? s.answer_with_model(request.question, std::move(passages), stream)
+    Answer answer = s.generator ? s.answer_with_model(request, std::move(passages), stream)
                                 : s.answer_extractively(query, std::move(passages), stream);
     answer.question = request.question;
     answer.retrieval_ms = retrieval_ms;
@@ -261,7 +261,7 @@ Answer GroundedAnswerer::State::answer_extractively(const QuestionQuery& query,
     return answer;
 }
 
-Answer GroundedAnswerer::State::answer_with_model(const std::string& question,
+Answer GroundedAnswerer::State::answer_with_model(const AskRequest& request,
                                                   std::vector<Citation> passages,
                                                   Streamer& stream) {
     Answer answer;
@@ -275,7 +275,7 @@ Answer GroundedAnswerer::State::answer_with_model(const std::string& question,
     std::vector<PromptPassage> candidates;
     for (const auto& p : passages)
         candidates.push_back({p.title, p.path, p.page, p.location, p.text});
-    PackedPrompt prompt = pack_prompt(question, candidates, *generator, options.max_tokens);
+    PackedPrompt prompt = pack_prompt(request.question, candidates, *generator, options.max_tokens);
 
     std::vector<Citation> given;
     for (std::size_t i = 0; i < prompt.given.size(); ++i) {
@@ -295,6 +295,7 @@ Answer GroundedAnswerer::State::answer_with_model(const std::string& question,
     generation.messages = std::move(prompt.messages);
     generation.max_tokens = options.max_tokens;
     generation.sampling = options.sampling;
+    generation.still_wanted = request.still_wanted;
     llm::GenerationResult result = generator->generate(
         generation, [&filter](std::string_view piece) { return filter.feed(piece); });
     bool open = filter.finish();

@@ -144,6 +144,8 @@ ApiReply OpenAiRoutes::chat_completions(const ApiRequest& request) {
                         "restart deskside serve");
     openai::ChatCompletionRequest chat = openai::parse_chat_completion_request(
         body, generator_->context_tokens(), openai::random_seed());
+    if (request.client_gone)
+        chat.generation.still_wanted = [gone = request.client_gone] { return !gone(); };
     openai::CompletionIds ids{"chatcmpl-" + openai::random_id(),
                               static_cast<std::int64_t>(std::time(nullptr)),
                               generator_->model_name()};

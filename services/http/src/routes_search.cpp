@@ -92,6 +92,8 @@ ApiReply ApiRoutes::ask(const ApiRequest& request) {
     }
     ask.passages = int_member(body, "passages", options_.answer_passages, 1, 50);
     bool stream = bool_member(body, "stream", false);
+    // A client that leaves while its answer waits for the model withdraws it from the queue.
+    if (request.client_gone) ask.still_wanted = [gone = request.client_gone] { return !gone(); };
 
     if (!stream) {
         metrics_.answer_started();

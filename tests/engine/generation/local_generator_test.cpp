@@ -283,6 +283,53 @@ TEST(LocalGenerator, AFullQueueAnswersBusyAndWaitingRequestsRunInArrivalOrder) {
     EXPECT_TRUE(checked);
 }
 
+TEST(LocalGenerator, ARequestWithdrawnWhileQueuedLeavesWithoutWaitingItsTurn) {
+    // One slot, held by A until the test lets it go. B queues behind it, then its caller says
+    // it is no longer wanted (a client that left): B must come back cancelled, with no text,
+    // while A still holds the slot, and its queue place must be free again.
+    auto gen = open_local_generator_typed(options_for(qwen2(), 1, 1));
+    bool checked = false;
+    for (int attempt = 0; attempt < 5 && !checked; ++attempt) {
+        std::promise<void> a_started;
+        std::atomic<bool> a_signalled{false}, release_a{false}, b_wanted{true};
+        auto a = std::async(std::launch::async, [&] {
+            return gen->generate(ask("Tell me a long story.", 480), [&](std::string_view) {
+                if (!a_signalled.exchange(true)) a_started.set_value();
+                return !release_a.load();
+            });
+        });
+        a_started.get_future().wait();
+        auto b = std::async(std::launch::async, [&] {
+            llm::GenerationRequest r = ask("Hi", 8);
+            r.still_wanted = [&] { return b_wanted.load(); };
+            return gen->generate(r, [](std::string_view) { return true; });
+        });
+        while (gen->stats().queued == 0 &&
+               a.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+            std::this_thread::yield();
+        }
+        b_wanted = false;
+        const bool b_back = b.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+        // The scheduler drops a withdrawn request at its next step (A keeps it stepping).
+        for (int i = 0; i < 1000 && gen->stats().queued != 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        const int queued_after = gen->stats().queued;
+        const bool a_still_running =
+            a.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+        release_a = true;
+        const auto ra = a.get();
+        const auto rb = b.get();
+        if (ra.finish != llm::FinishReason::cancelled || !a_still_running) continue;  // A ended
+        EXPECT_TRUE(b_back);
+        EXPECT_EQ(rb.finish, llm::FinishReason::cancelled);
+        EXPECT_EQ(rb.text, "");
+        EXPECT_EQ(rb.generated_tokens, 0);
+        EXPECT_EQ(queued_after, 0);
+        checked = true;
+    }
+    EXPECT_TRUE(checked);
+}
+
 TEST(LocalGenerator, SeededSamplingIsReproducible) {
     auto gen = open_local_generator_typed(options_for(stories(), 2));
     auto sampled = [&](std::uint64_t seed) {

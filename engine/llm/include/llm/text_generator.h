@@ -40,6 +40,11 @@ struct GenerationRequest {
     int max_tokens = 512;               // generated tokens at most
     SamplingParams sampling;
     std::vector<std::string> stop;  // generation ends before the first of these strings
+    // Asked on the caller's thread while the request waits with no text to hand over (in a
+    // queue, or during its prompt), about every 100 ms: false withdraws it, and generate()
+    // returns FinishReason::cancelled without waiting its turn (a client that left while
+    // queued). Empty: always wanted. Generators that do not queue may never ask.
+    std::function<bool()> still_wanted;
 };
 
 enum class FinishReason { stop, length, cancelled };

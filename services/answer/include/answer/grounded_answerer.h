@@ -30,6 +30,9 @@ struct AskRequest {
     std::string collection;          // "" = all collections
     std::vector<std::string> types;  // formats to keep; empty = all
     int passages = 8;                // passages retrieved (and, for an LLM, packed at most)
+    // For an LLM answerer: asked while the answer waits for the model (llm::GenerationRequest::
+    // still_wanted); false withdraws it, and the answer comes back cancelled.
+    std::function<bool()> still_wanted;
 };
 
 struct Citation {
