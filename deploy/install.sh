@@ -31,7 +31,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(libgtest-dev libgmock-dev chromium) ; browser_test=1 ;;
+    --test) packages+=(libgtest-dev libgmock-dev chromium g++-aarch64-linux-gnu qemu-user) ; browser_test=1 ;;
     --bench) packages+=(recollcmd poppler-utils unrtf python3-lxml) ;;
     *) echo "install.sh: unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
   esac

@@ -1,7 +1,11 @@
+// CPU feature detection behind cpu_features.h: CPUID + XGETBV on x86, HWCAP on aarch64 Linux.
 #include "cpu_features.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 #include <cstdint>
@@ -38,6 +42,19 @@ CpuFeatures detect_cpu_features() {
     const bool avx512bw = (ebx >> 30) & 1, avx512vl = (ebx >> 31) & 1;
     f.avx2 = ymm_state && avx2 && fma && f16c;
     f.avx512 = f.avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl;
+    return f;
+}
+
+#elif defined(__aarch64__)
+
+CpuFeatures detect_cpu_features() {
+    CpuFeatures f;
+#if defined(__linux__)
+    const unsigned long hwcap = getauxval(AT_HWCAP);
+    f.neon = (hwcap & HWCAP_ASIMD) && (hwcap & HWCAP_FP);
+#else
+    f.neon = true;  // mandatory in AArch64; the probe in kernels.cpp still checks it
+#endif
     return f;
 }
 

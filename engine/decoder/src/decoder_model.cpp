@@ -164,6 +164,7 @@ DecoderModel DecoderModel::open(const std::filesystem::path& path, const Decoder
     } else {
         const detail::Isa isa = options.kernels == KernelChoice::avx512 ? detail::Isa::avx512
                                 : options.kernels == KernelChoice::avx2 ? detail::Isa::avx2
+                                : options.kernels == KernelChoice::neon ? detail::Isa::neon
                                                                         : detail::Isa::scalar;
         if (!detail::make_kernels(isa, impl->kernels))
             throw Error(ErrorCode::unsupported, "decoder: the " +

@@ -1,5 +1,5 @@
-// Kernel selection (CPUID + XGETBV, then a numerical probe against the scalar build) and the
-// activation rounding that mirrors llama.cpp's quantize_row_q8_0 / q8_K.
+// Kernel selection (CPUID + XGETBV on x86-64, HWCAP on aarch64, then a numerical probe against
+// the scalar build) and the activation rounding that mirrors llama.cpp's quantize_row_q8_0 / q8_K.
 #include "kernels.h"
 
 #include <algorithm>
@@ -163,6 +163,8 @@ bool agrees_with_scalar(const Kernels& k) {
 
 std::string_view isa_name(Isa isa) {
     switch (isa) {
+        case Isa::neon:
+            return "neon";
         case Isa::avx512:
             return "avx512";
         case Isa::avx2:
@@ -251,6 +253,7 @@ bool make_kernels(Isa isa, Kernels& out) {
         return true;
     }
 #if defined(__x86_64__)
+    if (isa != Isa::avx2 && isa != Isa::avx512) return false;
     const CpuFeatures cpu = detect_cpu_features();
     Kernels k;
     k.isa = isa;
@@ -292,6 +295,28 @@ bool make_kernels(Isa isa, Kernels& out) {
     if (!agrees_with_scalar(k)) return false;
     out = k;
     return true;
+#elif defined(__aarch64__)
+    if (isa != Isa::neon || !detect_cpu_features().neon) return false;
+    Kernels k;
+    k.isa = Isa::neon;
+    k.gemm_tile = neon::gemm_tile;
+    k.dot_f32 = neon::dot_f32;
+    k.dot_f16 = neon::dot_f16;
+    k.axpy_f32 = neon::axpy_f32;
+    k.axpy_f16 = neon::axpy_f16;
+    k.axpy_f16_round = neon::axpy_f16_round;
+    k.f16_to_f32 = neon::f16_to_f32;
+    k.f32_to_f16 = neon::f32_to_f16;
+    k.round_f16 = neon::round_f16;
+    k.exp_sum = neon::exp_sum;
+    k.fill_panel = neon::fill_panel;
+    k.swiglu = neon::swiglu;
+    k.pack_block = neon::pack_block;
+    k.round_q8_0 = neon::round_q8_0;
+    k.round_q8_k = neon::round_q8_k;
+    if (!agrees_with_scalar(k)) return false;
+    out = k;
+    return true;
 #else
     return false;
 #endif
@@ -299,7 +324,7 @@ bool make_kernels(Isa isa, Kernels& out) {
 
 Kernels select_kernels() {
     Kernels k;
-    for (Isa isa : {Isa::avx512, Isa::avx2})
+    for (Isa isa : {Isa::avx512, Isa::avx2, Isa::neon})
         if (make_kernels(isa, k)) return k;
     make_kernels(Isa::scalar, k);
     return k;

@@ -1,8 +1,9 @@
-// The arithmetic the forward pass is made of, in three builds: portable scalar code (the
+// The arithmetic the forward pass is made of, in four builds: portable scalar code (the
 // reference), AVX2/FMA/F16C and AVX-512 (F/BW/DQ/VL), compiled with function-level target
-// attributes into one binary. select_kernels() checks CPUID + XGETBV, then runs each fast
-// kernel on small inputs and compares it with the scalar one: a build only counts if it runs
-// and agrees (flags alone are not trusted; this VM's CPU reports AMX, whose use dies).
+// attributes into one x86-64 binary, and NEON (AArch64 Advanced SIMD, aarch64 builds only).
+// select_kernels() checks CPUID + XGETBV (HWCAP on aarch64), then runs each fast kernel on small
+// inputs and compares it with the scalar one: a build only counts if it runs and agrees (flags
+// alone are not trusted; this VM's CPU reports AMX, whose use dies).
 //
 // Activation rounding: llama.cpp rounds the input vector of every product to the weight's
 // "vec_dot type" first (F16 for F16 weights, Q8_0 blocks for Q4_0/Q5_0/Q8_0, Q8_K for the
@@ -19,7 +20,7 @@
 
 namespace deskside::decoder::detail {
 
-enum class Isa { scalar, avx2, avx512 };
+enum class Isa { scalar, avx2, avx512, neon };
 std::string_view isa_name(Isa isa);
 
 enum class Rounding { none, f16, bf16, q8_0, q8_k };
@@ -136,6 +137,28 @@ void pack_block(const float* x, std::int64_t ldx, int rows, std::int64_t depth, 
 void round_q8_0(const float* x, float* y, std::int64_t n);
 void round_q8_k(const float* x, float* y, std::int64_t n);
 }  // namespace avx512
+#endif
+
+#if defined(__aarch64__)
+// NEON builds (kernels_neon.cpp): every kernel, with the scalar build's exactness where documented.
+namespace neon {
+void gemm_tile(const float* a, const float* panel, std::int64_t k, float* c, std::int64_t ldc,
+               int rows, int cols);
+float dot_f32(const float* w, const float* x, std::int64_t n);
+float dot_f16(const std::uint16_t* w, const float* x, std::int64_t n);
+void axpy_f32(float a, const float* x, float* y, std::int64_t n);
+void axpy_f16(float a, const std::uint16_t* x, float* y, std::int64_t n);
+void axpy_f16_round(float a, const std::uint16_t* x, float* y, std::int64_t n);
+void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n);
+void f32_to_f16(const float* x, std::uint16_t* y, std::int64_t n);
+void round_f16(const float* x, float* y, std::int64_t n);
+float exp_sum(const float* x, float max, float* y, std::int64_t n);
+void fill_panel(const float* rows, std::int64_t ld, int n, std::int64_t depth, float* panel);
+void swiglu(float* g, const float* u, std::int64_t n);
+void pack_block(const float* x, std::int64_t ldx, int rows, std::int64_t depth, float* block);
+void round_q8_0(const float* x, float* y, std::int64_t n);
+void round_q8_k(const float* x, float* y, std::int64_t n);
+}  // namespace neon
 #endif
 
 }  // namespace deskside::decoder::detail

@@ -1,6 +1,7 @@
 // Tensor types: the sizing table for every type ggml knows, IEEE half/bf16 conversions, and the
-// scalar reference dequantisation and dot products (ggml's block layouts, bit for bit). The AVX2
-// kernels live in tensor_dot_avx2.cpp and are checked against these.
+// scalar reference dequantisation and dot products (ggml's block layouts, bit for bit). The SIMD
+// kernels live in dot_avx2.cpp (x86-64, chosen at run time) and dot_neon.cpp (aarch64, always
+// there) and are checked against these.
 #include "gguf/tensor_types.h"
 
 #include <algorithm>
@@ -10,7 +11,11 @@
 
 #include "base/error.h"
 #include "blocks.h"
+#if defined(__x86_64__)
 #include "dot_avx2.h"
+#elif defined(__aarch64__)
+#include "dot_neon.h"
+#endif
 
 namespace deskside::gguf {
 
@@ -95,6 +100,7 @@ std::int64_t check_row(TensorType type, std::int64_t n, const char* fn) {
     return n / ti->block_elements;
 }
 
+#if defined(__x86_64__)
 // True when the CPU runs AVX2, FMA and F16C (checked once; the answer never changes).
 bool cpu_has_avx2() {
     static const bool yes = [] {
@@ -104,6 +110,7 @@ bool cpu_has_avx2() {
     }();
     return yes;
 }
+#endif
 
 }  // namespace
 
@@ -153,6 +160,7 @@ bool is_supported(TensorType type) {
 }
 
 bool has_simd_dot(TensorType type) {
+#if defined(__x86_64__)
     if (!cpu_has_avx2()) return false;
     switch (type) {
         case TensorType::F32:
@@ -166,6 +174,27 @@ bool has_simd_dot(TensorType type) {
         default:
             return false;
     }
+#elif defined(__aarch64__)
+    // Advanced SIMD is part of every AArch64 CPU: no run-time check.
+    switch (type) {
+        case TensorType::F32:
+        case TensorType::F16:
+        case TensorType::Q8_0:
+        case TensorType::Q4_0:
+        case TensorType::Q4_1:
+        case TensorType::Q5_0:
+        case TensorType::Q5_1:
+        case TensorType::Q4_K:
+        case TensorType::Q5_K:
+        case TensorType::Q6_K:
+            return true;
+        default:
+            return false;
+    }
+#else
+    (void)type;
+    return false;
+#endif
 }
 
 // ---- half / bf16 --------------------------------------------------------------------------------
@@ -288,6 +317,7 @@ float dot_row(TensorType type, const void* src, const float* x, std::int64_t n) 
     if (has_simd_dot(type)) {
         check_row(type, n, "dot_row");
         switch (type) {
+#if defined(__x86_64__)
             case TensorType::F32:
                 return detail::dot_f32_avx2(static_cast<const float*>(src), x, n);
             case TensorType::F16:
@@ -302,6 +332,28 @@ float dot_row(TensorType type, const void* src, const float* x, std::int64_t n) 
                 return detail::dot_q5_k_avx2(src, x, n);
             case TensorType::Q6_K:
                 return detail::dot_q6_k_avx2(src, x, n);
+#elif defined(__aarch64__)
+            case TensorType::F32:
+                return detail::dot_f32_neon(static_cast<const float*>(src), x, n);
+            case TensorType::F16:
+                return detail::dot_f16_neon(src, x, n);
+            case TensorType::Q8_0:
+                return detail::dot_q8_0_neon(src, x, n);
+            case TensorType::Q4_0:
+                return detail::dot_q4_0_neon(src, x, n);
+            case TensorType::Q4_1:
+                return detail::dot_q4_1_neon(src, x, n);
+            case TensorType::Q5_0:
+                return detail::dot_q5_0_neon(src, x, n);
+            case TensorType::Q5_1:
+                return detail::dot_q5_1_neon(src, x, n);
+            case TensorType::Q4_K:
+                return detail::dot_q4_k_neon(src, x, n);
+            case TensorType::Q5_K:
+                return detail::dot_q5_k_neon(src, x, n);
+            case TensorType::Q6_K:
+                return detail::dot_q6_k_neon(src, x, n);
+#endif
             default:
                 break;
         }

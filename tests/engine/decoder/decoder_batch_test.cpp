@@ -267,7 +267,7 @@ TEST(DecoderKernelBuilds, WholeModelAgreesWithScalar) {
         const auto prompt = ids(20, reference.config().n_vocab, 21);
         const auto steps = ids(3, reference.config().n_vocab, 22);
         const auto want = alone(reference, prompt, steps);
-        for (KernelChoice k : {KernelChoice::avx2, KernelChoice::avx512}) {
+        for (KernelChoice k : {KernelChoice::avx2, KernelChoice::avx512, KernelChoice::neon}) {
             o.kernels = k;
             try {
                 DecoderModel model = DecoderModel::open(models_dir() / c.path, o);

@@ -27,7 +27,7 @@ std::vector<float> random_floats(std::size_t n, unsigned seed, float scale = 1.0
 
 std::vector<Isa> runnable_isas() {
     std::vector<Isa> isas;
-    for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
+    for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512, Isa::neon}) {
         Kernels k;
         if (make_kernels(isa, k)) isas.push_back(isa);
     }

@@ -398,7 +398,13 @@ std::vector<std::uint8_t> random_row(TensorType type, std::int64_t n, std::mt199
             }
             case TensorType::Q8_0:
             case TensorType::Q4_0:
+            case TensorType::Q5_0:
                 half_at(o);
+                break;
+            case TensorType::Q4_1:
+            case TensorType::Q5_1:
+                half_at(o);
+                half_at(o + 2);
                 break;
             case TensorType::Q4_K:
             case TensorType::Q5_K:
@@ -416,15 +422,19 @@ std::vector<std::uint8_t> random_row(TensorType type, std::int64_t n, std::mt199
 }
 
 TEST(TensorTypes, SimdDotMatchesScalar) {
+#if defined(__x86_64__)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
         __builtin_cpu_supports("f16c")) {
         EXPECT_TRUE(has_simd_dot(TensorType::Q4_K));
     }
+#elif defined(__aarch64__)
+    EXPECT_TRUE(has_simd_dot(TensorType::Q4_K));
+#endif
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> u(-2.0f, 2.0f);
-    const TensorType types[] = {TensorType::F32,  TensorType::F16,  TensorType::Q8_0,
-                                TensorType::Q4_0, TensorType::Q4_K, TensorType::Q5_K,
-                                TensorType::Q6_K};
+    const TensorType types[] = {
+        TensorType::F32,  TensorType::F16,  TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
+        TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K};
     for (TensorType type : types) {
         SCOPED_TRACE(std::string(tensor_type_name(type)));
         const int be = block_elements(type);

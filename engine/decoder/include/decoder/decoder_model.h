@@ -36,7 +36,7 @@ enum class KvType { f16, f32 };
 // Which build of the kernels runs: `best` = the fastest that this CPU runs and that agrees with
 // the portable one in a start-up probe; the others force one (tests, debugging) and make open()
 // throw Error(unsupported) where the CPU cannot run it.
-enum class KernelChoice { best, avx512, avx2, scalar };
+enum class KernelChoice { best, avx512, avx2, neon, scalar };
 
 // Hyper-parameters as read from the GGUF (`<arch>.*` keys and tensor shapes).
 struct DecoderConfig {
@@ -174,7 +174,7 @@ class DecoderModel {
     const DecoderConfig& config() const;
     const DecoderOptions& options() const;  // effective: context capped, threads resolved
     const gguf::GgufFile& file() const;     // for the tokenizer and chat template
-    // The kernels chosen by the start-up probe: "avx512", "avx2" or "scalar".
+    // The kernels chosen by the start-up probe: "avx512", "avx2", "neon" or "scalar".
     std::string_view kernel_name() const;
 
     // A new, empty sequence. Throws Error(busy) when options().max_sequences are open.

@@ -32,9 +32,9 @@ void dequantize_row(TensorType type, const void* src, float* dst, std::int64_t n
 // 1e-5 of sum |w_i x_i| of the exact dot of the dequantised row. Same REQUIRES as above.
 float dot_row(TensorType type, const void* src, const float* x, std::int64_t n);
 
-// The scalar reference of dot_row (accumulates in double). dot_row uses an AVX2/FMA kernel when
-// has_simd_dot(type) (chosen at run time from what the CPU runs) and this otherwise; tests check
-// one against the other.
+// The scalar reference of dot_row (accumulates in double). dot_row uses an AVX2/FMA kernel
+// (x86-64, chosen at run time from what the CPU runs) or a NEON one (aarch64) when
+// has_simd_dot(type), and this otherwise; tests check one against the other.
 float dot_row_scalar(TensorType type, const void* src, const float* x, std::int64_t n);
 bool has_simd_dot(TensorType type);
 
