@@ -1,6 +1,8 @@
 #include "kernels.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <bit>
@@ -12,9 +14,13 @@
 namespace deskside::bert::detail {
 
 bool cpu_has_avx512() {
+#if defined(__x86_64__)
     // libgcc's check covers the OS side too (XGETBV: zmm state enabled).
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f");
+#else
+    return false;  // other architectures run the portable kernels
+#endif
 }
 
 std::uint16_t float_to_half(float value) {
@@ -84,17 +90,20 @@ namespace {
     for (std::int64_t i = 0; i < n; ++i) x[i] = x[i] * scale * weight[i] + bias[i];
 }
 
+#if defined(__x86_64__)
 DESKSIDE_AVX512 void layer_norm_rows_avx512(float* x, std::int64_t rows, std::int64_t n,
                                             std::int64_t ld, const float* weight, const float* bias,
                                             float eps) {
     for (std::int64_t r = 0; r < rows; ++r) layer_norm_row(x + r * ld, n, weight, bias, eps);
 }
+#endif
 
 void layer_norm_rows_generic(float* x, std::int64_t rows, std::int64_t n, std::int64_t ld,
                              const float* weight, const float* bias, float eps) {
     for (std::int64_t r = 0; r < rows; ++r) layer_norm_row(x + r * ld, n, weight, bias, eps);
 }
 
+#if defined(__x86_64__)
 DESKSIDE_AVX512 void softmax_row_avx512(float* x, std::int64_t n, float scale) {
     const __m512 vscale = _mm512_set1_ps(scale);
     const __m512 minus_inf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
@@ -119,6 +128,7 @@ DESKSIDE_AVX512 void softmax_row_avx512(float* x, std::int64_t n, float scale) {
         _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
     }
 }
+#endif
 
 void softmax_row_generic(float* x, std::int64_t n, float scale) {
     float max = -std::numeric_limits<float>::infinity();
@@ -132,6 +142,7 @@ void softmax_row_generic(float* x, std::int64_t n, float scale) {
     for (std::int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
+#if defined(__x86_64__)
 DESKSIDE_AVX512 void round_row_avx512(float* x, std::int64_t n, Rounding rounding) {
     if (rounding == Rounding::half) {
         for (std::int64_t i = 0; i < n; i += 16) {
@@ -156,6 +167,7 @@ DESKSIDE_AVX512 void round_row_avx512(float* x, std::int64_t n, Rounding roundin
         _mm512_storeu_ps(x + i + 16, _mm512_mul_ps(v1, vd));
     }
 }
+#endif
 
 void round_row_generic(float* x, std::int64_t n, Rounding rounding) {
     switch (rounding) {
@@ -201,27 +213,42 @@ void round_row_generic(float* x, std::int64_t n, Rounding rounding) {
 
 }  // namespace
 
-void round_row(float* x, std::int64_t n, Rounding rounding, bool avx512) {
+// Off x86-64 the avx512 flags are ignored: only the portable kernels exist there (and
+// cpu_has_avx512() never lets a caller set them).
+void round_row(float* x, std::int64_t n, Rounding rounding, [[maybe_unused]] bool avx512) {
     if (rounding == Rounding::none) return;
+#if defined(__x86_64__)
     if (avx512 && (rounding == Rounding::half || rounding == Rounding::q8_0))
         round_row_avx512(x, n, rounding);
     else
         round_row_generic(x, n, rounding);
+#else
+    round_row_generic(x, n, rounding);
+#endif
 }
 
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t n, std::int64_t ld,
-                     const float* weight, const float* bias, float eps, bool avx512) {
+                     const float* weight, const float* bias, float eps,
+                     [[maybe_unused]] bool avx512) {
+#if defined(__x86_64__)
     if (avx512)
         layer_norm_rows_avx512(x, rows, n, ld, weight, bias, eps);
     else
         layer_norm_rows_generic(x, rows, n, ld, weight, bias, eps);
+#else
+    layer_norm_rows_generic(x, rows, n, ld, weight, bias, eps);
+#endif
 }
 
-void softmax_row(float* x, std::int64_t n, float scale, bool avx512) {
+void softmax_row(float* x, std::int64_t n, float scale, [[maybe_unused]] bool avx512) {
+#if defined(__x86_64__)
     if (avx512)
         softmax_row_avx512(x, n, scale);
     else
         softmax_row_generic(x, n, scale);
+#else
+    softmax_row_generic(x, n, scale);
+#endif
 }
 
 }  // namespace deskside::bert::detail

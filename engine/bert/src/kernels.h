@@ -4,8 +4,9 @@
 // IEEE half, looked up in 65,536 precomputed tanh-approximation values, themselves rounded to
 // half (ggml's GGML_GELU_FP16 path; |x| >= 10 bypasses the table).
 //
-// Pure functions over caller-owned memory; thread-safe. The AVX-512 variants are chosen at
-// run time (cpu_has_avx512()); every function has a portable fallback.
+// Pure functions over caller-owned memory; thread-safe. The AVX-512 variants (x86-64 only) are
+// chosen at run time (cpu_has_avx512()); every function has a portable fallback, the only code
+// on other architectures.
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,13 @@
 #include "matmul.h"
 
 #include <cblas.h>
+
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
+#include <cmath>
 
 #include "simd.h"
 
@@ -83,6 +87,7 @@ struct TileEpilogue {
     const float* gelu_table = nullptr;
 };
 
+#if defined(__x86_64__)
 // C[0..rows) x [0..cols) = A_tile (k_count x 12, packed) * B_panel (k_count x 32, packed),
 // then the epilogue. The 24 accumulators stay in zmm registers for the whole k loop; each step
 // is two panel loads, 12 broadcasts and 24 FMAs.
@@ -131,6 +136,35 @@ DESKSIDE_AVX512 void tile_12x32(const float* a, const float* b, std::int64_t k_c
         _mm512_mask_storeu_ps(c + r * ldc + 16, m1, v1);
     }
 }
+#else
+// The same tile in plain code. Off x86-64 the encoder refuses the native backend
+// (cpu_has_avx512() is false), so this only keeps the packed path compiling there; it keeps the
+// contract all the same: one fused multiply-add per k in k order, then bias, residual, GELU.
+void tile_12x32(const float* a, const float* b, std::int64_t k_count, float* c, std::int64_t ldc,
+                int rows, int cols, const TileEpilogue& ep) {
+    float acc[kTileRows][kPanelCols] = {};
+    for (std::int64_t k = 0; k < k_count; ++k) {
+        for (int r = 0; r < kTileRows; ++r)
+            for (int j = 0; j < kPanelCols; ++j) acc[r][j] = std::fma(a[r], b[j], acc[r][j]);
+        a += kTileRows;
+        b += kPanelCols;
+    }
+    for (int r = 0; r < std::min(rows, kTileRows); ++r) {
+        for (int j = 0; j < cols; ++j) {
+            float v = acc[r][j];
+            if (ep.bias) v += ep.bias[j];
+            if (ep.residual) v += ep.residual[r * ep.ld_residual + j];
+            if (ep.gelu_table) {  // GeluTable's semantics
+                if (v <= -10.0f)
+                    v = 0.0f;
+                else if (v < 10.0f)
+                    v = ep.gelu_table[float_to_half(v)];
+            }
+            c[r * ldc + j] = v;
+        }
+    }
+}
+#endif
 
 // C = A * B for packed tiles and panels: every tile against every panel, panel-major so that a
 // panel is reused by all tiles while it is in cache.

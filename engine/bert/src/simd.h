@@ -1,8 +1,10 @@
 // AVX-512 building blocks shared by the kernels (internal). The whole library is compiled for
 // baseline x86-64; functions marked DESKSIDE_AVX512 are compiled for AVX-512F and may only be
-// called after cpu_has_avx512() returned true. Pure functions; thread-safe.
+// called after cpu_has_avx512() returned true. Pure functions; thread-safe. Empty off x86-64,
+// where cpu_has_avx512() is false and only the portable kernels are compiled.
 #pragma once
 
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #include <cstdint>
@@ -32,3 +34,5 @@ DESKSIDE_AVX512 inline __m512 gelu_avx512(__m512 x, const float* table) {
 }
 
 }  // namespace deskside::bert::detail
+
+#endif  // defined(__x86_64__)

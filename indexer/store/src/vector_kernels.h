@@ -11,7 +11,7 @@ using DotFunction = float (*)(const float* a, const float* b, std::size_t n);
 
 // The fastest kernel this CPU supports.
 DotFunction dot_kernel();
-// Its name ("avx512", "avx2", "portable"), for benchmarks.
+// Its name ("avx512", "avx2", "neon", "portable"), for benchmarks.
 const char* dot_kernel_name();
 
 // Scales `v` to unit length; returns false (and leaves zeros) for a zero vector.
