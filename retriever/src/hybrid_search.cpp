@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <list>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -119,12 +121,27 @@ std::string plain_words(std::string_view query) {
     return out;
 }
 
+// Filters whose passage lists are kept (per searcher, most recently used first).
+constexpr std::size_t kAllowedCacheSize = 8;
+
+// The passages one filter lets through, as of one catalog state.
+struct AllowedPassages {
+    std::string key;
+    std::int64_t catalog_version = 0;
+    std::vector<std::int64_t> ids;         // ascending
+    std::unordered_set<std::int64_t> set;  // only for lists the graph walk filters by
+};
+
 struct HybridSearcher::State {
     store::DataDir dir;
     KeywordSearcher keyword;
     store::Catalog catalog;
     std::unique_ptr<embed::Embedder> embedder;
     std::optional<store::VectorIndexReader> vectors;
+    // At a million passages the catalog query behind a filter and the set built from it cost
+    // hundreds of milliseconds, a search a few: the lists are reused while the catalog is
+    // unchanged (std::list: references stay valid while entries move to the front).
+    std::list<AllowedPassages> allowed_cache;
 
     State(const store::DataDir& d, const vectors::EmbeddingConfig& embedding)
         : dir(d), keyword(d), catalog(d.catalog_path(), store::Catalog::Mode::read_only) {
@@ -132,6 +149,35 @@ struct HybridSearcher::State {
         if (embedder)
             vectors.emplace(store::vector_index_path(d),
                             vectors::to_index_identity(embedder->identity()));
+    }
+
+    const AllowedPassages& allowed_passages(const std::string& collection,
+                                            const std::vector<std::string>& types,
+                                            std::optional<std::int64_t> from,
+                                            std::optional<std::int64_t> to, std::size_t scan_max) {
+        std::string key = collection;
+        for (const auto& type : types) key += '\x1f' + type;
+        key +=
+            '\x1e' + (from ? std::to_string(*from) : "") + '\x1e' + (to ? std::to_string(*to) : "");
+        const std::int64_t version = catalog.data_version();
+        for (auto it = allowed_cache.begin(); it != allowed_cache.end(); ++it) {
+            if (it->key != key) continue;
+            if (it->catalog_version == version &&
+                (it->ids.size() <= scan_max || !it->set.empty())) {
+                allowed_cache.splice(allowed_cache.begin(), allowed_cache, it);
+                return allowed_cache.front();
+            }
+            allowed_cache.erase(it);
+            break;
+        }
+        AllowedPassages entry;
+        entry.key = std::move(key);
+        entry.catalog_version = version;
+        entry.ids = catalog.passage_ids_where(collection, types, from, to);
+        if (entry.ids.size() > scan_max) entry.set.insert(entry.ids.begin(), entry.ids.end());
+        allowed_cache.push_front(std::move(entry));
+        if (allowed_cache.size() > kAllowedCacheSize) allowed_cache.pop_back();
+        return allowed_cache.front();
     }
 
     std::vector<ArmHit> vector_arm(const SearchRequest& request, const HybridOptions& options) {
@@ -143,7 +189,6 @@ struct HybridSearcher::State {
         q.k = static_cast<std::size_t>(options.depth);
         q.ef_search = options.ef_search;
         q.mode = options.vector_mode;
-        std::shared_ptr<std::unordered_set<std::int64_t>> allowed;
         DateBounds dates = date_bounds_of_query(request.query);
         if (request.date_from)
             dates.from =
@@ -151,11 +196,13 @@ struct HybridSearcher::State {
         if (request.date_to)
             dates.to = dates.to ? std::min(*dates.to, *request.date_to) : *request.date_to;
         if (!request.collection.empty() || !request.types.empty() || dates.from || dates.to) {
-            auto ids =
-                catalog.passage_ids_where(request.collection, request.types, dates.from, dates.to);
-            allowed = std::make_shared<std::unordered_set<std::int64_t>>(ids.begin(), ids.end());
-            if (allowed->size() < 20000) q.mode = store::VectorSearchMode::exact;
-            q.filter = [allowed](std::int64_t id) { return allowed->count(id) > 0; };
+            const AllowedPassages& allowed = allowed_passages(
+                request.collection, request.types, dates.from, dates.to, options.filter_scan_max);
+            if (allowed.ids.size() <= options.filter_scan_max) {
+                q.candidates = &allowed.ids;
+            } else {
+                q.filter = [&set = allowed.set](std::int64_t id) { return set.count(id) > 0; };
+            }
         }
         std::vector<store::VectorHit> hits = vectors->search(query, q);
         std::vector<std::int64_t> ids;

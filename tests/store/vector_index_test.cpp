@@ -152,6 +152,24 @@ TEST(VectorIndex, FiltersApplyInsideGraphAndExactSearch) {
     VectorQuery nothing;
     nothing.filter = none;
     EXPECT_TRUE(reader.search(row(queries, 0, dim), nothing).empty());
+
+    // A candidate list is scored exactly, base and delta rows alike; ids without a vector
+    // (never stored, or past the end) are skipped.
+    std::vector<std::int64_t> listed;
+    for (std::int64_t id = 2; id <= 3000; id += 2) listed.push_back(id);
+    for (std::int64_t id = 10002; id <= 10200; id += 2) listed.push_back(id);
+    listed.push_back(5000);   // never stored
+    listed.push_back(99999);  // likewise
+    for (std::size_t q = 0; q < 10; ++q) {
+        auto query = row(queries, q, dim);
+        VectorQuery candidates;
+        candidates.candidates = &listed;
+        EXPECT_EQ(ids_of(reader.search(query, candidates)), model.top(query, 10, even));
+    }
+    const std::vector<std::int64_t> absent{5000, 6000};
+    VectorQuery no_vectors;
+    no_vectors.candidates = &absent;
+    EXPECT_TRUE(reader.search(row(queries, 0, dim), no_vectors).empty());
 }
 
 TEST(VectorIndex, DeletesAndReplacementsSurviveReopenAndCompaction) {

@@ -287,6 +287,11 @@ std::vector<std::int64_t> Catalog::passage_ids_where(const std::string& collecti
     return ids;
 }
 
+std::int64_t Catalog::data_version() {
+    Statement s(*db_, "PRAGMA data_version");
+    return s.step() ? s.column_int(0) : 0;
+}
+
 std::optional<FailureRecord> Catalog::find_failure(const std::string& path) {
     Statement s(*db_,
                 "SELECT path, collection, reason, size, mtime_ns, failed_at FROM failures "

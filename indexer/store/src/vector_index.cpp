@@ -78,6 +78,7 @@ std::vector<VectorHit> VectorIndexReader::search(std::span<const float> query,
     if (!usable[0] || q.k == 0) return {};
     const std::size_t ef = std::max<std::size_t>(
         q.k, static_cast<std::size_t>(q.ef_search > 0 ? q.ef_search : options_.ef_search));
+    if (q.candidates) return snapshot_->search_candidates(unit.data(), q.k, *q.candidates);
     return snapshot_->search(unit.data(), q.k, ef, q.mode, q.filter);
 }
 

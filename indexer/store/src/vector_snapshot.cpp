@@ -328,6 +328,16 @@ VectorIndexStats VectorSnapshot::stats() const {
 
 // ---- searches
 
+std::vector<VectorHit> VectorSnapshot::search_candidates(
+    const float* query, std::size_t k, const std::vector<std::int64_t>& ids) const {
+    const vec::DotFunction dot = vec::dot_kernel();
+    const std::uint32_t dim = dimension();
+    TopK top(k);
+    for (std::int64_t id : ids)
+        if (const float* v = find(id)) top.push(dot(v, query, dim), id);
+    return top.take();
+}
+
 std::vector<VectorHit> VectorSnapshot::search(const float* query, std::size_t k, std::size_t ef,
                                               VectorSearchMode mode,
                                               const PassageFilter& filter) const {

@@ -79,6 +79,9 @@ class VectorSnapshot {
     VectorIndexStats stats() const;
 
     // `query` is unit length (dimension() floats); ef >= k.
+    // Exact top-k among the live vectors of `ids` (VectorQuery::candidates).
+    std::vector<VectorHit> search_candidates(const float* query, std::size_t k,
+                                             const std::vector<std::int64_t>& ids) const;
     std::vector<VectorHit> search(const float* query, std::size_t k, std::size_t ef,
                                   VectorSearchMode mode, const PassageFilter& filter) const;
     std::vector<std::vector<VectorHit>> search_exact_batch(const float* queries, std::size_t count,

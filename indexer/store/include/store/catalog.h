@@ -120,6 +120,9 @@ class Catalog {
                                                 const std::vector<std::string>& formats,
                                                 std::optional<std::int64_t> from,
                                                 std::optional<std::int64_t> to);
+    // Changes whenever another connection commits to the catalog (SQLite's data_version): a
+    // cheap test of whether something derived from it is still current.
+    std::int64_t data_version();
     std::optional<FailureRecord> find_failure(const std::string& path);
     std::vector<FailureRecord> failures();
     CatalogCounts counts();

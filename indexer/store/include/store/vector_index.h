@@ -153,6 +153,11 @@ struct VectorQuery {
     // back when k exist and the graph reaches them. A very selective filter makes the graph walk
     // visit most rows: use mode = exact when few passages pass.
     PassageFilter filter;
+    // When set, only these passages are candidates, each scored exactly against the query: the
+    // fast path for a filter few passages pass (their vectors are looked up by id, so the cost
+    // follows the list, not the index). Ids without a live vector are skipped; `filter` and
+    // `mode` are not consulted. Not owned: must outlive the call.
+    const std::vector<std::int64_t>* candidates = nullptr;
 };
 
 struct VectorIndexStats {
