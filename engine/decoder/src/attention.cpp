@@ -4,19 +4,17 @@
 #include <cmath>
 #include <limits>
 
+#include "gguf/tensor_types.h"
 #include "linear.h"
 
 namespace deskside::decoder::detail {
 namespace {
 
-// Entries with at least this many new tokens take the GEMM path, when the head size is a
-// multiple of 16: llama.cpp's tiled flash attention (64 query rows, F32 throughout) runs under
-// the same conditions in its AVX-512 build, and the row kernel otherwise.
+// Entries with at least this many new tokens take the tiled kernel, when the head size is a
+// multiple of 16: llama.cpp's tiled flash attention (tiles of 64 query rows x 64 keys, F32
+// throughout) runs under the same conditions in its AVX-512 build, and the row kernel otherwise.
 constexpr int kGemmAttentionMinRows = 64;
 constexpr int kGemmAttentionHeadMultiple = 16;
-// Query rows (heads x tokens) per GEMM task, and the cap on its score matrix (floats).
-constexpr int kTargetRows = 96;
-constexpr std::int64_t kMaxScores = std::int64_t{4} << 20;
 
 struct KvView {
     const std::uint16_t* k16 = nullptr;
@@ -80,7 +78,8 @@ void attend_row(const Kernels& kernels, const DecoderConfig& c, const KvView& kv
             } else {
                 kernels.axpy_f32(weight, kv.v32 + t * kv.stride + off, acc, hd);
             }
-            sum = sum * old_weight + weight;
+            // ggml: S = S*ms + vs, which the reference build (GCC, FMA, contraction on) fuses.
+            sum = std::fma(sum, old_weight, weight);
         }
         const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
         for (int d = 0; d < hd; ++d) acc[d] *= inv;
@@ -100,92 +99,127 @@ void key_panel(const Kernels& kernels, const KvView& kv, std::int64_t off, int h
     kernels.fill_panel(tmp, hd, n, hd, panel);
 }
 
-// Dims [d0, d0 + n) of V rows [0, keys) as a panel: panel[t * 32 + j] = V[t][d0 + j].
-void value_panel(const Kernels& kernels, const KvView& kv, std::int64_t off, int d0, int n,
+// Dims [d0, d0 + n) of V rows [k0, k0 + keys) as a panel: panel[t * 32 + j] = V[k0 + t][d0 + j].
+void value_panel(const Kernels& kernels, const KvView& kv, std::int64_t off, int k0, int d0, int n,
                  int keys, float* panel) {
     for (int t = 0; t < keys; ++t) {
         float* dst = panel + static_cast<std::int64_t>(t) * kPanelCols;
+        const std::int64_t at = (k0 + t) * kv.stride + off + d0;
         if (kv.v16) {
-            kernels.f16_to_f32(kv.v16 + t * kv.stride + off + d0, dst, n);
+            kernels.f16_to_f32(kv.v16 + at, dst, n);
         } else {
-            std::copy_n(kv.v32 + t * kv.stride + off + d0, n, dst);
+            std::copy_n(kv.v32 + at, n, dst);
         }
         std::fill(dst + n, dst + kPanelCols, 0.0f);
     }
 }
 
-// Query tokens [i0, i1) of one entry, one KV head, through the GEMM tile.
-void attend_chunk(const Kernels& kernels, const DecoderConfig& c, const AttentionEntry& e,
+// ggml's tiled flash attention (ggml_compute_forward_flash_attn_ext_tiled, taken by llama.cpp
+// from 64 query rows on), step for step, for query tokens [i0, i1) (one tile: at most 64, starting
+// at a multiple of 64) of every query head of one KV head. Keys in tiles of 64 from key 0; per
+// tile S = Q K^T (F32 Q, one FMA chain per score over the head dims: gemm_tile), times the scale,
+// masked keys -inf; per row an online softmax over the tile (ggml_vec_soft_max_f32, its sum in
+// double added to a float S) and V accumulated in F32, one FMA chain per output continuing over
+// every tile's 64 keys (masked ones weigh 0: gemm_tile_acc); at the end out = acc / S.
+void attend_tiled(const Kernels& kernels, const DecoderConfig& c, const AttentionEntry& e,
                   const KvView& kv, int kv_head, int i0, int i1, const float* q, float* out,
                   AttentionScratch& s) {
+    constexpr int kTile = 64;
     const int hd = c.head_dim;
     const int group = c.n_head / c.n_head_kv;
     const int q_dim = c.q_dim();
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    const int tokens = i1 - i0;
-    const int rows = group * tokens;  // row r = j * tokens + (i - i0)
+    const float inf = std::numeric_limits<float>::infinity();
+    const int rows = i1 - i0;
     const int keys = e.first_position + i1;
-    const std::int64_t padded = (rows + kTileRows - 1) / kTileRows * kTileRows;
     const std::int64_t off = static_cast<std::int64_t>(kv_head) * hd;
-
-    // Q rows of this head group in F32 (the tiled kernel does not round them), packed.
-    s.q.resize_discard(static_cast<std::size_t>(rows * hd + hd));
+    const std::int64_t padded = (rows + kTileRows - 1) / kTileRows * kTileRows;
+    const int v_panels = (hd + kPanelCols - 1) / kPanelCols;
+    // Per query head of the group: packed Q, the accumulator, the running sum and max.
+    s.q.resize_discard(static_cast<std::size_t>(rows * hd));
+    s.packed_q.resize_discard(static_cast<std::size_t>(group * padded * hd));
+    s.out.resize_discard(static_cast<std::size_t>(group * rows * hd + 2 * group * kTile));
+    // The tile's K (two panels of 32 keys) and V (one panel per 32 dims), shared by the group.
+    s.panel.resize_discard(
+        static_cast<std::size_t>((2 * hd + v_panels * kTile) * kPanelCols + kTile * hd));
+    s.packed_p.resize_discard(static_cast<std::size_t>(padded * kTile));
+    s.scores.resize_discard(static_cast<std::size_t>(kTile * kTile));
+    float* kpanel = s.panel.data();
+    float* vpanel = kpanel + 2 * hd * kPanelCols;
+    float* tmp = vpanel + v_panels * kTile * kPanelCols;
+    float* kq = s.scores.data();
+    float* sums = s.out.data() + group * rows * hd;
+    float* maxs = sums + group * kTile;
     for (int j = 0; j < group; ++j) {
         const int h = kv_head * group + j;
-        for (int i = i0; i < i1; ++i) {
-            const float* src = q + static_cast<std::int64_t>(e.first_row + i) * q_dim + h * hd;
-            float* dst = s.q.data() + static_cast<std::int64_t>(j * tokens + (i - i0)) * hd;
-            std::copy_n(src, hd, dst);
+        for (int r = 0; r < rows; ++r)
+            std::copy_n(q + static_cast<std::int64_t>(e.first_row + i0 + r) * q_dim + h * hd, hd,
+                        s.q.data() + r * hd);
+        pack_rows(kernels, s.q.data(), hd, rows, hd, s.packed_q.data() + j * padded * hd);
+    }
+    std::fill(s.out.data(), s.out.data() + group * rows * hd, 0.0f);
+    std::fill(sums, sums + group * kTile, 0.0f);
+    std::fill(maxs, maxs + group * kTile, -inf);
+    // Tiles past the last key any row sees are never reached, as ggml skips all-masked tiles.
+    for (int k0 = 0; k0 < keys; k0 += kTile) {
+        const int n = std::min(kTile, keys - k0);
+        for (int p0 = 0; p0 < n; p0 += kPanelCols)
+            key_panel(kernels, kv, off, hd, k0 + p0, std::min(kPanelCols, n - p0),
+                      kpanel + (p0 / kPanelCols) * hd * kPanelCols, tmp);
+        for (int d0 = 0; d0 < hd; d0 += kPanelCols)
+            value_panel(kernels, kv, off, k0, d0, std::min(kPanelCols, hd - d0), n,
+                        vpanel + (d0 / kPanelCols) * kTile * kPanelCols);
+        for (int j = 0; j < group; ++j) {
+            const float* pq = s.packed_q.data() + j * padded * hd;
+            float* acc = s.out.data() + j * rows * hd;
+            float* sum = sums + j * kTile;
+            float* max = maxs + j * kTile;
+            for (int p0 = 0; p0 < n; p0 += kPanelCols)
+                for (int b = 0; b < rows; b += kTileRows)
+                    kernels.gemm_tile(pq + static_cast<std::int64_t>(b) * hd,
+                                      kpanel + (p0 / kPanelCols) * hd * kPanelCols, hd,
+                                      kq + b * kTile + p0, kTile, std::min(kTileRows, rows - b),
+                                      std::min(kPanelCols, n - p0));
+            for (int r = 0; r < rows; ++r) {
+                float* row = kq + r * kTile;
+                const int visible = e.first_position + i0 + r + 1;  // keys [0, visible)
+                float tile_max = -inf;
+                for (int t = 0; t < kTile; ++t) {
+                    row[t] = (t < n && k0 + t < visible) ? row[t] * scale : -inf;
+                    tile_max = std::max(tile_max, row[t]);
+                }
+                if (tile_max == -inf) {
+                    std::fill(row, row + kTile, 0.0f);
+                    continue;
+                }
+                const float m_new = std::max(max[r], tile_max);
+                if (m_new > max[r]) {
+                    const float ms = std::exp(max[r] - m_new);
+                    for (int d = 0; d < hd; ++d) acc[r * hd + d] *= ms;
+                    sum[r] *= ms;
+                }
+                max[r] = m_new;
+                sum[r] = static_cast<float>(static_cast<double>(sum[r]) +
+                                            kernels.soft_max(row, m_new, row, kTile));
+            }
+            pack_rows(kernels, kq, kTile, rows, n, s.packed_p.data());
+            for (int d0 = 0; d0 < hd; d0 += kPanelCols)
+                for (int b = 0; b < rows; b += kTileRows)
+                    kernels.gemm_tile_acc(s.packed_p.data() + static_cast<std::int64_t>(b) * n,
+                                          vpanel + (d0 / kPanelCols) * kTile * kPanelCols, n,
+                                          acc + b * hd + d0, hd, std::min(kTileRows, rows - b),
+                                          std::min(kPanelCols, hd - d0));
         }
-    }
-    s.packed_q.resize_discard(static_cast<std::size_t>(padded * hd));
-    pack_rows(kernels, s.q.data(), hd, rows, hd, s.packed_q.data());
-
-    // S = Q K^T, 32 keys per panel.
-    const std::int64_t ld = (keys + kPanelCols - 1) / kPanelCols * kPanelCols;
-    s.scores.resize_discard(static_cast<std::size_t>(rows * ld));
-    s.panel.resize_discard(static_cast<std::size_t>(
-        std::max<std::int64_t>(static_cast<std::int64_t>(hd) * kPanelCols + hd,
-                               static_cast<std::int64_t>(keys) * kPanelCols)));
-    s.out.resize_discard(static_cast<std::size_t>(std::max(rows, kPanelCols) * hd));
-    for (int k0 = 0; k0 < keys; k0 += kPanelCols) {
-        const int n = std::min(kPanelCols, keys - k0);
-        key_panel(kernels, kv, off, hd, k0, n, s.panel.data(), s.out.data());
-        for (int b = 0; b < rows; b += kTileRows)
-            kernels.gemm_tile(s.packed_q.data() + static_cast<std::int64_t>(b) * hd, s.panel.data(),
-                              hd, s.scores.data() + b * ld + k0, ld, std::min(kTileRows, rows - b),
-                              n);
-    }
-    // Softmax over the keys each query may see (causal), masked keys weigh 0.
-    for (int r = 0; r < rows; ++r) {
-        const int i = i0 + r % tokens;
-        const int visible = e.first_position + i + 1;
-        float* row = s.scores.data() + r * ld;
-        float max = -std::numeric_limits<float>::infinity();
-        for (int t = 0; t < visible; ++t) {
-            row[t] *= scale;
-            max = std::max(max, row[t]);
-        }
-        const float inv = 1.0f / kernels.exp_sum(row, max, row, visible);
-        for (int t = 0; t < visible; ++t) row[t] *= inv;
-        std::fill(row + visible, row + keys, 0.0f);
-    }
-    // O = P V, 32 dims per panel.
-    s.packed_p.resize_discard(static_cast<std::size_t>(padded * keys));
-    pack_rows(kernels, s.scores.data(), ld, rows, keys, s.packed_p.data());
-    for (int d0 = 0; d0 < hd; d0 += kPanelCols) {
-        const int n = std::min(kPanelCols, hd - d0);
-        value_panel(kernels, kv, off, d0, n, keys, s.panel.data());
-        for (int b = 0; b < rows; b += kTileRows)
-            kernels.gemm_tile(s.packed_p.data() + static_cast<std::int64_t>(b) * keys,
-                              s.panel.data(), keys, s.out.data() + b * hd + d0, hd,
-                              std::min(kTileRows, rows - b), n);
     }
     for (int j = 0; j < group; ++j) {
         const int h = kv_head * group + j;
-        for (int i = i0; i < i1; ++i)
-            std::copy_n(s.out.data() + static_cast<std::int64_t>(j * tokens + (i - i0)) * hd, hd,
-                        out + static_cast<std::int64_t>(e.first_row + i) * q_dim + h * hd);
+        const float* acc = s.out.data() + j * rows * hd;
+        for (int r = 0; r < rows; ++r) {
+            const float sum = sums[j * kTile + r];
+            const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+            float* dst = out + static_cast<std::int64_t>(e.first_row + i0 + r) * q_dim + h * hd;
+            for (int d = 0; d < hd; ++d) dst[d] = acc[r * hd + d] * inv;
+        }
     }
 }
 
@@ -201,19 +235,15 @@ struct Task {
 void attention(ThreadPool& pool, const Kernels& kernels, const DecoderConfig& c, int layer,
                std::span<const AttentionEntry> entries, const float* q, float* out,
                std::vector<AttentionScratch>& scratch) {
-    const int group = c.n_head / c.n_head_kv;
     std::vector<Task> tasks;
     for (std::size_t ei = 0; ei < entries.size(); ++ei) {
         const AttentionEntry& e = entries[ei];
         if (e.rows >= kGemmAttentionMinRows && c.head_dim % kGemmAttentionHeadMultiple == 0) {
-            const std::int64_t keys = e.first_position + e.rows;
-            int chunk = std::max(1, kTargetRows / group);
-            chunk = static_cast<int>(std::min<std::int64_t>(
-                chunk, std::max<std::int64_t>(1, kMaxScores / (group * keys))));
+            // llama.cpp's query tiles: 64 tokens of one head, from the first new token.
             for (int h = 0; h < c.n_head_kv; ++h)
-                for (int i0 = 0; i0 < e.rows; i0 += chunk)
-                    tasks.push_back(
-                        {static_cast<int>(ei), h, i0, std::min(e.rows, i0 + chunk), true});
+                for (int i0 = 0; i0 < e.rows; i0 += kGemmAttentionMinRows)
+                    tasks.push_back({static_cast<int>(ei), h, i0,
+                                     std::min(e.rows, i0 + kGemmAttentionMinRows), true});
         } else {
             for (int h = 0; h < c.n_head_kv; ++h)
                 for (int i = 0; i < e.rows; ++i)
@@ -234,7 +264,7 @@ void attention(ThreadPool& pool, const Kernels& kernels, const DecoderConfig& c,
             const KvView kv = view(*e.sequence, layer);
             AttentionScratch& s = scratch[static_cast<std::size_t>(worker)];
             if (t.gemm) {
-                attend_chunk(kernels, c, e, kv, t.kv_head, t.i0, t.i1, q, out, s);
+                attend_tiled(kernels, c, e, kv, t.kv_head, t.i0, t.i1, q, out, s);
             } else {
                 const std::int64_t row = e.first_row + t.i0;
                 attend_row(kernels, c, kv, t.kv_head, e.first_position + t.i0 + 1,

@@ -2,8 +2,8 @@
 // head serves n_head / n_head_kv query heads). Per entry:
 //   fewer than 64 new tokens  per query row and KV head: dot products with the cached K rows,
 //   (decode, short prompts)   online softmax, weighted sum of V rows (F16 with an F16 cache);
-//   64 or more (prefill)      per KV head and chunk of queries: S = Q K^T and O = P V through
-//                             the GEMM tile (K and V converted to F32 panels once per chunk).
+//   64 or more (prefill)      per KV head and tile of 64 queries: ggml's tiled kernel, keys in
+//                             tiles of 64, F32 scores and accumulator, one FMA chain each.
 // The split and the roundings are those of ggml's CPU flash attention (row kernel / tiled
 // kernel), which llama.cpp uses by default: the reference this decoder is held to.
 // Called from the forward thread; runs its tasks on the pool; scratch is per worker.

@@ -7,8 +7,10 @@
 //
 // Activation rounding: llama.cpp rounds the input vector of every product to the weight's
 // "vec_dot type" first (F16 for F16 weights, Q8_0 blocks for Q4_0/Q5_0/Q8_0, Q8_K for the
-// K-quants). We do the same in float (x' = d * q), so the products match llama.cpp's up to float
-// summation order, not only up to quantisation noise.
+// K-quants). The float path does the same in float (x' = d * q), so its products match llama.cpp's
+// up to float summation order; quantised weights of the types in quant_dot.h take integer kernels
+// instead (Kernels::qdot) that reproduce ggml's arithmetic bit for bit. The AVX-512 dot_f16 and
+// swiglu follow ggml_vec_dot_f16 and ggml_vec_swiglu_f32 (its own exp) to the bit as well.
 // All functions are pure and thread-safe; REQUIREs are the caller's (no checks on hot paths).
 #pragma once
 
@@ -17,6 +19,7 @@
 #include <string_view>
 
 #include "gguf/gguf_file.h"
+#include "quant_dot.h"
 
 namespace deskside::decoder::detail {
 
@@ -41,6 +44,10 @@ struct Kernels {
     // a: one packed block of A, panel: one panel of B, c: row 0 column n0 of C.
     void (*gemm_tile)(const float* a, const float* panel, std::int64_t k, float* c,
                       std::int64_t ldc, int rows, int cols) = nullptr;
+    // The same, but C[r][j] += ... with one FMA chain per element continuing from C's value
+    // (ggml's simd_gemm: the tiled attention's P V accumulation).
+    void (*gemm_tile_acc)(const float* a, const float* panel, std::int64_t k, float* c,
+                          std::int64_t ldc, int rows, int cols) = nullptr;
     float (*dot_f32)(const float* w, const float* x, std::int64_t n) = nullptr;
     float (*dot_f16)(const std::uint16_t* w, const float* x, std::int64_t n) = nullptr;
     // y[i] += a * x[i] for i < n (attention's weighted sum of V rows).
@@ -69,6 +76,12 @@ struct Kernels {
     void (*swiglu)(float* g, const float* u, std::int64_t n) = nullptr;
     // y[i] = e^(x[i] - max) (max >= every x[i]); returns the sum of the y[i] (softmax).
     float (*exp_sum)(const float* x, float max, float* y, std::int64_t n) = nullptr;
+    // ggml_vec_soft_max_f32: y[i] = e^(x[i] - max), returns their sum in double (the AVX-512
+    // build bit for bit: ggml_v_expf per 16 lanes, each vector's _mm512_reduce_add_ps added in
+    // double; n a multiple of 16 there).
+    double (*soft_max)(const float* x, float max, float* y, std::int64_t n) = nullptr;
+    // Quantised weight rows times 8-bit activations, in ggml's arithmetic (quant_dot.h).
+    QuantDot qdot;
 };
 
 // The fastest build that runs here and agrees with the scalar one.
@@ -90,6 +103,8 @@ float dot_weight_row(const Kernels& kernels, gguf::TensorType type, const std::b
 namespace scalar {
 void gemm_tile(const float* a, const float* panel, std::int64_t k, float* c, std::int64_t ldc,
                int rows, int cols);
+void gemm_tile_acc(const float* a, const float* panel, std::int64_t k, float* c, std::int64_t ldc,
+                   int rows, int cols);
 float dot_f32(const float* w, const float* x, std::int64_t n);
 float dot_f16(const std::uint16_t* w, const float* x, std::int64_t n);
 void axpy_f32(float a, const float* x, float* y, std::int64_t n);
@@ -99,6 +114,7 @@ void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n);
 void f32_to_f16(const float* x, std::uint16_t* y, std::int64_t n);
 void round_f16(const float* x, float* y, std::int64_t n);
 float exp_sum(const float* x, float max, float* y, std::int64_t n);
+double soft_max(const float* x, float max, float* y, std::int64_t n);
 void fill_panel(const float* rows, std::int64_t ld, int n, std::int64_t depth, float* panel);
 void swiglu(float* g, const float* u, std::int64_t n);
 void pack_block(const float* x, std::int64_t ldx, int rows, std::int64_t depth, float* block);
@@ -122,6 +138,8 @@ void round_f16(const float* x, float* y, std::int64_t n);
 namespace avx512 {
 void gemm_tile(const float* a, const float* panel, std::int64_t k, float* c, std::int64_t ldc,
                int rows, int cols);
+void gemm_tile_acc(const float* a, const float* panel, std::int64_t k, float* c, std::int64_t ldc,
+                   int rows, int cols);
 float dot_f32(const float* w, const float* x, std::int64_t n);
 float dot_f16(const std::uint16_t* w, const float* x, std::int64_t n);
 void axpy_f32(float a, const float* x, float* y, std::int64_t n);
@@ -131,6 +149,7 @@ void f16_to_f32(const std::uint16_t* x, float* y, std::int64_t n);
 void f32_to_f16(const float* x, std::uint16_t* y, std::int64_t n);
 void round_f16(const float* x, float* y, std::int64_t n);
 float exp_sum(const float* x, float max, float* y, std::int64_t n);
+double soft_max(const float* x, float max, float* y, std::int64_t n);
 void fill_panel(const float* rows, std::int64_t ld, int n, std::int64_t depth, float* panel);
 void swiglu(float* g, const float* u, std::int64_t n);
 void pack_block(const float* x, std::int64_t ldx, int rows, std::int64_t depth, float* block);

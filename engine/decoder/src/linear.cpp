@@ -47,9 +47,101 @@ void pack_rows(const Kernels& kernels, const float* x, std::int64_t ldx, std::in
                            packed + b * depth);
 }
 
-void linear(ThreadPool& pool, const Kernels& kernels, const float* x, std::int64_t rows,
-            std::int64_t ldx, std::int64_t cols, std::span<const LinearOp> ops,
-            LinearScratch& scratch) {
+namespace {
+
+// Products whose weights have an integer kernel (quant_dot.h): the input is quantised once per
+// activation kind, then every (weight row, input row) pair is one integer dot product in the
+// order llama.cpp uses for that row (tinyBLAS computes each output as vec_dot does; the repack
+// code has its gemm for all but the last inputs % 4 rows), four input rows at a time.
+void linear_quantised(ThreadPool& pool, const Kernels& kernels, const float* x, std::int64_t rows,
+                      std::int64_t ldx, std::int64_t cols, std::span<const LinearOp> ops,
+                      LinearScratch& scratch) {
+    ActQuant kinds[kMaxLinearOps];
+    int n_kinds = 0;
+    int kind_of[kMaxLinearOps];
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const ActQuant q = act_quant_for(ops[i].w->type);
+        int k = 0;
+        while (k < n_kinds && kinds[k] != q) ++k;
+        if (k == n_kinds) kinds[n_kinds++] = q;
+        kind_of[i] = k;
+    }
+    std::int64_t outputs = 0;
+    for (const LinearOp& op : ops) outputs += op.w->rows;
+    const bool parallel = rows * cols * outputs >= kParallelWork;
+    for (int k = 0; k < n_kinds; ++k) {
+        const auto n = static_cast<std::size_t>(rows * cols);
+        scratch.qs[k].resize_discard(n);
+        scratch.qd[k].resize(n / 32);
+        scratch.qbsums[k].resize(n / 16);
+        const ActQuant q = kinds[k];
+        auto quantise_row = [&](std::int64_t m) {
+            const float* src = x + m * ldx;
+            if (q == ActQuant::q8_k) {
+                quantize_q8_k(src, cols, scratch.qs[k].data() + m * cols,
+                              scratch.qd[k].data() + m * (cols / 256),
+                              scratch.qbsums[k].data() + m * (cols / 16));
+            } else {
+                quantize_q8_0(src, cols, scratch.qs[k].data() + m * cols,
+                              scratch.qd[k].data() + m * (cols / 32));
+            }
+        };
+        if (rows >= 32) {
+            pool.run(
+                rows, [&](std::int64_t m, int) { quantise_row(m); }, parallel);
+        } else {
+            for (std::int64_t m = 0; m < rows; ++m) quantise_row(m);
+        }
+    }
+
+    std::vector<std::int64_t> first_task(ops.size() + 1, 0);
+    for (std::size_t i = 0; i < ops.size(); ++i)
+        first_task[i + 1] = first_task[i] + (ops[i].w->rows + kRowsPerTask - 1) / kRowsPerTask;
+    pool.run(
+        first_task.back(),
+        [&](std::int64_t task, int) {
+            std::size_t op = 0;
+            while (first_task[op + 1] <= task) ++op;
+            const Matrix& w = *ops[op].w;
+            const std::int64_t r0 = (task - first_task[op]) * kRowsPerTask;
+            const std::int64_t r1 = std::min(w.rows, r0 + kRowsPerTask);
+            const int k = kind_of[op];
+            const std::int64_t blk = act_quant_block(kinds[k]);
+            // llama.cpp repacks a Q4_0 / Q4_K weight only when it sits in the CPU_REPACK buffer:
+            // never token_embd, which is allocated for GET_ROWS (tied output included). A row
+            // count of 1 tells quant_dot_for "not repacked".
+            const std::int64_t repack_rows = w.name == "token_embd.weight" ? 1 : w.rows;
+            const auto row_of = [&](std::int64_t m) {
+                QuantRow a;
+                a.qs = scratch.qs[k].data() + m * cols;
+                a.d = scratch.qd[k].data() + m * (cols / blk);
+                a.bsums = scratch.qbsums[k].data() + m * (cols / 16);
+                return a;
+            };
+            std::int64_t m = 0;
+            for (; m + 4 <= rows; m += 4) {
+                const QuantDot4Fn fn4 = quant_dot4_for(kernels.qdot, w.type, repack_rows, m, rows);
+                if (fn4 == nullptr) break;
+                const QuantRow a[4] = {row_of(m), row_of(m + 1), row_of(m + 2), row_of(m + 3)};
+                float out4[4];
+                for (std::int64_t r = r0; r < r1; ++r) {
+                    fn4(w.row(r), a, out4, cols);
+                    for (int i = 0; i < 4; ++i) ops[op].y[(m + i) * ops[op].ldy + r] = out4[i];
+                }
+            }
+            for (; m < rows; ++m) {
+                const QuantDotFn fn = quant_dot_for(kernels.qdot, w.type, repack_rows, m, rows);
+                const QuantRow a = row_of(m);
+                float* y = ops[op].y + m * ops[op].ldy;
+                for (std::int64_t r = r0; r < r1; ++r) y[r] = fn(w.row(r), a, cols);
+            }
+        },
+        parallel);
+}
+
+void linear_float(ThreadPool& pool, const Kernels& kernels, const float* x, std::int64_t rows,
+                  std::int64_t ldx, std::int64_t cols, std::span<const LinearOp> ops,
+                  LinearScratch& scratch) {
     // Round the input once per rounding kind among the ops (Q/K/V of a Q4_K_M file may mix
     // Q4_K, Q6_K and Q5_0: two kinds).
     Rounding kinds[kMaxLinearOps];
@@ -172,6 +264,26 @@ void linear(ThreadPool& pool, const Kernels& kernels, const float* x, std::int64
             }
         },
         parallel);
+}
+
+}  // namespace
+
+void linear(ThreadPool& pool, const Kernels& kernels, const float* x, std::int64_t rows,
+            std::int64_t ldx, std::int64_t cols, std::span<const LinearOp> ops,
+            LinearScratch& scratch) {
+    LinearOp int_ops[kMaxLinearOps], float_ops[kMaxLinearOps];
+    std::size_t n_int = 0, n_float = 0;
+    for (const LinearOp& op : ops) {
+        if (rows <= kExactRows && quant_dot_for(kernels.qdot, op.w->type, op.w->rows) != nullptr) {
+            int_ops[n_int++] = op;
+        } else {
+            float_ops[n_float++] = op;
+        }
+    }
+    if (n_int > 0)
+        linear_quantised(pool, kernels, x, rows, ldx, cols, std::span(int_ops, n_int), scratch);
+    if (n_float > 0)
+        linear_float(pool, kernels, x, rows, ldx, cols, std::span(float_ops, n_float), scratch);
 }
 
 }  // namespace deskside::decoder::detail

@@ -43,34 +43,37 @@ struct RefCase {
 //   safe_margin   steps whose reference top1 - top2 margin is at least this must give the
 //                 reference's argmax (teacher forcing) and are compared exactly (free running)
 //   top5          first-step top-5 logits within top5 x max|logit|
-//   winner        every step's logit of the reference winner within this (absolute)
+//   winner        every step's logit of the reference winner within this (absolute), one token
+//                 at a time as the references were made
+//   batch_winner  the same with the whole sequence in one pass (other kernels, as in llama.cpp)
 struct DecoderModelFile {
     const char* path;       // under models/
     const char* reference;  // under models/reference/
     float safe_margin;
     float top5;
     float winner;
+    float batch_winner;
 };
 
-// F32/F16 weights, and Q8_0 qwen2: the brief's 1e-2 margin holds. Other quantised weights:
-// llama.cpp rounds every matrix input to 8 bits (Q8_0 / Q8_K) and its flash attention sums V rows
-// in F16, and both roundings amplify float-level differences upstream (one ulp can move a value by
-// a whole 8-bit step): measured deviations of 0.09-0.27 on the reference winner's logit, so those
-// models are held to larger, measured margins.
+// Every model meets the 1e-2 margin one token at a time. The quantised models follow llama.cpp's
+// CPU arithmetic (8-bit activations, integer block sums in ggml's float order, its exp, FMAs,
+// both flash-attention kernels), so their logits match the references bit for bit or within a
+// few ulps (measured with the AVX-512 kernels; the AVX2 / scalar builds use another exp and F16
+// dot and would not). A whole sequence in one pass runs other kernels (batch_winner).
 inline const std::vector<DecoderModelFile>& decoder_models() {
     static const std::vector<DecoderModelFile> models = {
-        {"stories260K.gguf", "stories260K.json", 1e-2f, 2e-4f, 0.006f},
-        {"derived/stories260K-F16.gguf", "stories260K-F16.json", 1e-2f, 1e-3f, 0.02f},
-        {"derived/stories260K-Q8_0.gguf", "stories260K-Q8_0.json", 0.05f, 5e-3f, 0.2f},
-        {"derived/stories260K-Q4_0.gguf", "stories260K-Q4_0.json", 0.1f, 1e-2f, 0.25f},
+        {"stories260K.gguf", "stories260K.json", 1e-2f, 2e-4f, 0.006f, 0.006f},
+        {"derived/stories260K-F16.gguf", "stories260K-F16.json", 1e-2f, 1e-3f, 0.02f, 0.02f},
+        {"derived/stories260K-Q8_0.gguf", "stories260K-Q8_0.json", 1e-2f, 1e-5f, 1e-4f, 0.2f},
+        {"derived/stories260K-Q4_0.gguf", "stories260K-Q4_0.json", 1e-2f, 1e-5f, 1e-4f, 0.25f},
         {"synthetic/tiny-llama-synthetic-256-Q4_K_M.gguf", "tiny-llama-synthetic-256-Q4_K_M.json",
-         0.15f, 1.5e-2f, 0.25f},
-        {"synthetic/tiny-qwen2-synthetic-Q8_0.gguf", "tiny-qwen2-synthetic-Q8_0.json", 1e-2f, 1e-2f,
-         0.25f},
-        {"synthetic/tiny-qwen3-synthetic-Q4_K_M.gguf", "tiny-qwen3-synthetic-Q4_K_M.json", 0.2f,
-         1.5e-2f, 0.4f},
-        {"synthetic/tiny-llama3-synthetic-Q5_K_M.gguf", "tiny-llama3-synthetic-Q5_K_M.json", 0.2f,
-         2e-2f, 0.3f},
+         1e-2f, 1e-5f, 1e-4f, 0.25f},
+        {"synthetic/tiny-qwen2-synthetic-Q8_0.gguf", "tiny-qwen2-synthetic-Q8_0.json", 1e-2f, 1e-5f,
+         1e-4f, 0.25f},
+        {"synthetic/tiny-qwen3-synthetic-Q4_K_M.gguf", "tiny-qwen3-synthetic-Q4_K_M.json", 1e-2f,
+         1e-5f, 1e-4f, 0.3f},
+        {"synthetic/tiny-llama3-synthetic-Q5_K_M.gguf", "tiny-llama3-synthetic-Q5_K_M.json", 1e-2f,
+         1e-5f, 1e-4f, 0.3f},
     };
     return models;
 }
