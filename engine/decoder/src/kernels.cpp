@@ -126,6 +126,7 @@ bool quant_dot_agrees(const QuantDot& k) {
         const QuantRow* a = act_quant_for(c.type) == ActQuant::q8_k ? ak : a0;
         const QuantDotFn fs = quant_dot_for(s, c.type, c.rows, c.m, c.inputs);
         const QuantDotFn fk = quant_dot_for(k, c.type, c.rows, c.m, c.inputs);
+        if (!fk) continue;  // a build without integer products (NEON): the float path serves
         float ref[4];
         for (int r = 0; r < 4; ++r) {
             ref[r] = fs(w.data(), a[r], n);
@@ -516,6 +517,12 @@ bool make_kernels(Isa isa, Kernels& out) {
     k.pack_block = neon::pack_block;
     k.round_q8_0 = neon::round_q8_0;
     k.round_q8_k = neon::round_q8_k;
+    k.gemm_tile_acc = scalar::gemm_tile_acc;
+    k.soft_max = scalar::soft_max;
+    // No integer products (qdot stays empty): quantised weights take the float path through the
+    // NEON row dots. The integer kernels exist to reproduce the x86 reference build bit for bit;
+    // on Arm, llama.cpp itself runs other kernels (SDOT / I8MM), so NEON integer kernels in that
+    // order are future work.
     if (!agrees_with_scalar(k)) return false;
     out = k;
     return true;

@@ -18,6 +18,7 @@ using testing::DecoderModelFile;
 using testing::load_reference_cases;
 using testing::models_dir;
 using testing::RefCase;
+using testing::Tolerances;
 
 // Measured with this build (max over all generate and chat cases, AVX-512 kernels, GCC 12, one
 // token at a time as the references were made; 0 = bit-identical logits):
@@ -49,7 +50,12 @@ class DecoderReference : public ::testing::TestWithParam<DecoderModelFile> {
             DecoderModel::open(models_dir() / GetParam().path, small_options()));
         cases_ = load_reference_cases(GetParam().reference);
         ASSERT_GE(cases_.size(), 5u);
+        const DecoderModelFile& m = GetParam();
+        tolerances_ = model_->kernel_name() == "avx512"
+                          ? Tolerances{m.safe_margin, m.top5, m.winner}
+                          : m.portable;
     }
+    Tolerances tolerances_{};
     std::unique_ptr<DecoderModel> model_;
     std::vector<RefCase> cases_;
 };
@@ -70,13 +76,13 @@ TEST_P(DecoderReference, TeacherForcingOneTokenAtATime) {
         for (std::size_t i = 0; i < c.generated_ids.size(); ++i) {
             const auto row = logits.last(0);
             const std::int32_t ours = argmax(row);
-            if (c.margin(i) >= GetParam().safe_margin) {
+            if (c.margin(i) >= tolerances_.safe_margin) {
                 EXPECT_EQ(ours, c.generated_ids[i]) << c.name << " step " << i;
             }
             // The winner's logit, whatever we picked.
             const double diff = std::fabs(double(row[c.generated_ids[i]]) - c.max_logits[i]);
             worst = std::max(worst, diff);
-            EXPECT_LE(diff, GetParam().winner) << c.name << " step " << i;
+            EXPECT_LE(diff, tolerances_.winner) << c.name << " step " << i;
             SequenceBatch step{&seq, std::span(&c.generated_ids[i], 1), false};
             model_->forward(std::span(&step, 1), logits);
         }
@@ -101,7 +107,7 @@ TEST_P(DecoderReference, TeacherForcingAsOneBatch) {
         ASSERT_EQ(logits.rows(0), static_cast<int>(all.size()));
         for (std::size_t i = 0; i < c.generated_ids.size(); ++i) {
             const auto row = logits.row(0, static_cast<int>(c.prompt_ids.size() + i - 1));
-            if (c.margin(i) >= std::max(GetParam().safe_margin, kWholeSequenceMargin)) {
+            if (c.margin(i) >= std::max(tolerances_.safe_margin, kWholeSequenceMargin)) {
                 EXPECT_EQ(argmax(row), c.generated_ids[i]) << c.name << " step " << i;
             }
             const double diff = std::fabs(double(row[c.generated_ids[i]]) - c.max_logits[i]);
@@ -127,7 +133,7 @@ TEST_P(DecoderReference, FirstStepTop5) {
         for (const auto& t : c.top5) {
             const double diff = std::fabs(double(row[t.id]) - t.logit);
             worst = std::max(worst, diff / scale);
-            EXPECT_LE(diff, GetParam().top5 * scale) << c.name << " id " << t.id;
+            EXPECT_LE(diff, tolerances_.top5 * scale) << c.name << " id " << t.id;
         }
     }
     std::printf("[ measure  ] %s: max |top-5 logit - reference| / max|logit|: %.3g\n",
@@ -142,7 +148,7 @@ TEST_P(DecoderReference, FreeRunningGreedy) {
         for (std::size_t i = 0; i < c.generated_ids.size(); ++i) {
             const std::int32_t ours = argmax(logits.last(0));
             const float margin = c.margin(i);
-            if (margin >= 0 && margin < GetParam().safe_margin) {
+            if (margin >= 0 && margin < tolerances_.safe_margin) {
                 // A near-tie: after a flip, stop comparing. Below 1e-2 the flip must be to the
                 // reference's second token; a wider safe margin (quantised models) can admit a
                 // third, whose reference logit is not recorded.
