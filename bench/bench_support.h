@@ -1,11 +1,12 @@
 // Small helpers shared by the benchmark programs in bench/: where the shared corpus is, a
-// temporary directory that removes itself, the size of a folder, order statistics, and a
-// minimal JSON writer for the figures they print.
+// temporary directory that removes itself, the size of a folder, order statistics, this
+// process's peak memory and CPU time, and a minimal JSON writer for the figures they print.
 //
 // Header-only, no state beyond the objects themselves; use each object from one thread.
 // Failures to create or remove temporary files throw std::runtime_error.
 #pragma once
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -79,6 +80,21 @@ inline FolderSize folder_size(const fs::path& root) {
         }
     }
     return size;
+}
+
+// Peak resident memory of this process so far, MiB (getrusage reports KiB on Linux).
+inline double peak_rss_mib() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// CPU seconds of this process so far (all threads), user + system.
+inline double cpu_seconds() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 inline double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -20,7 +20,6 @@
 //    "baseline": {"tool", "passages_per_s", "wall_s", "source"} (null for other models),
 //    "ratio": end-to-end passages/s over the baseline's, "batch_invariance_max_abs": ...}
 // Exit status: 0 done, 1 the model or passages could not be read, 2 a bad command line.
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -124,14 +123,6 @@ std::vector<std::string> read_lines(const fs::path& path) {
     for (std::string line; std::getline(in, line);)
         if (!line.empty()) lines.push_back(line);
     return lines;
-}
-
-// CPU seconds of this process so far (all threads), user + system.
-double cpu_seconds() {
-    rusage usage{};
-    ::getrusage(RUSAGE_SELF, &usage);
-    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // Every passage through embed() in groups of `batch`; returns the seconds and the vectors.

@@ -50,7 +50,6 @@
 // Prints one JSON object on stdout (progress on stderr). The data directory is temporary and
 // removed at the end unless --keep DIR names where to write (and keep) it. Exit status: 0 on
 // success, 1 when building or a query fails, 2 for a bad command line.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -283,19 +282,6 @@ QuerySet make_queries(const Corpus& corpus, std::size_t warmup, std::size_t coun
     set.warmup.assign(queries.begin(), queries.begin() + warmup);
     set.timed.assign(queries.begin() + warmup, queries.end());
     return set;
-}
-
-double peak_rss_mib() {
-    rusage usage{};
-    ::getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
-}
-
-double cpu_seconds() {
-    rusage usage{};
-    ::getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
 }
 
 // The 1-minute load average: other work on the machine inflates every latency figure.

@@ -19,7 +19,6 @@
 //
 // Prints one JSON object on stdout (progress on stderr). Exit status: 0 on success, 1 when the
 // index fails, 2 for a bad command line.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -126,12 +125,6 @@ double recall_at(const std::vector<store::VectorHit>& truth,
 
 std::span<const float> query_row(const std::vector<float>& q, std::size_t i, int dim) {
     return {q.data() + i * dim, static_cast<std::size_t>(dim)};
-}
-
-double peak_rss_mib() {
-    rusage usage{};
-    ::getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
 bool parse_args(int argc, char** argv, Config& c) {
