@@ -49,6 +49,21 @@ void pack_rows(const Kernels& kernels, const float* x, std::int64_t ldx, std::in
 
 namespace {
 
+// The distinct values of kind_for(op.w->type) among the ops (at most kMaxLinearOps), and for
+// each op the index of its value: the input is prepared once per kind, not once per op.
+template <typename Kind, typename KindFor>
+int distinct_kinds(std::span<const LinearOp> ops, KindFor kind_for, Kind* kinds, int* kind_of) {
+    int n_kinds = 0;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const Kind kind = kind_for(ops[i].w->type);
+        int k = 0;
+        while (k < n_kinds && kinds[k] != kind) ++k;
+        if (k == n_kinds) kinds[n_kinds++] = kind;
+        kind_of[i] = k;
+    }
+    return n_kinds;
+}
+
 // Products whose weights have an integer kernel (quant_dot.h): the input is quantised once per
 // activation kind, then every (weight row, input row) pair is one integer dot product in the
 // order llama.cpp uses for that row (tinyBLAS computes each output as vec_dot does; the repack
@@ -57,15 +72,8 @@ void linear_quantised(ThreadPool& pool, const Kernels& kernels, const float* x, 
                       std::int64_t ldx, std::int64_t cols, std::span<const LinearOp> ops,
                       LinearScratch& scratch) {
     ActQuant kinds[kMaxLinearOps];
-    int n_kinds = 0;
     int kind_of[kMaxLinearOps];
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-        const ActQuant q = act_quant_for(ops[i].w->type);
-        int k = 0;
-        while (k < n_kinds && kinds[k] != q) ++k;
-        if (k == n_kinds) kinds[n_kinds++] = q;
-        kind_of[i] = k;
-    }
+    const int n_kinds = distinct_kinds(ops, act_quant_for, kinds, kind_of);
     std::int64_t outputs = 0;
     for (const LinearOp& op : ops) outputs += op.w->rows;
     const bool parallel = rows * cols * outputs >= kParallelWork;
@@ -145,15 +153,8 @@ void linear_float(ThreadPool& pool, const Kernels& kernels, const float* x, std:
     // Round the input once per rounding kind among the ops (Q/K/V of a Q4_K_M file may mix
     // Q4_K, Q6_K and Q5_0: two kinds).
     Rounding kinds[kMaxLinearOps];
-    int n_kinds = 0;
     int kind_of[kMaxLinearOps];
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-        const Rounding r = rounding_for(ops[i].w->type);
-        int k = 0;
-        while (k < n_kinds && kinds[k] != r) ++k;
-        if (k == n_kinds) kinds[n_kinds++] = r;
-        kind_of[i] = k;
-    }
+    const int n_kinds = distinct_kinds(ops, rounding_for, kinds, kind_of);
 
     const bool gemm = rows >= kGemmMinRows;
     std::int64_t outputs = 0;
